@@ -1,0 +1,172 @@
+"""bookchat's HTTP app: LangServe routes for the chat chain and the retriever, plus health,
+conversations and service info. Only this file knows LangServe; `create_app` only assembles.
+
+Run: python server.py  (embedded defaults: offline answers, embedded Qdrant, SQLite history)
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from langchain_core.documents import Document
+from langserve import add_routes
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from chains.history import parse_session_id
+from chains.rag import SESSION_ID_SPEC, ChatInput
+from service.deps import get_ready_resources, get_resources
+from service.late_bound import LateBound
+from service.resources import close_resources, open_resources
+from service.routes import conversation, health, info
+from service.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("bookchat")
+
+
+def _chat_config(config: dict[str, Any], request: Request) -> dict[str, Any]:
+    """LangServe per-request hook for /chat: ready service and a UUID session id, else 4xx/503."""
+    get_ready_resources(get_resources(request))
+    configurable = config.get("configurable") or {}
+    try:
+        configurable["session_id"] = parse_session_id(configurable.get("session_id"))
+    except ValueError:
+        raise HTTPException(
+            400, 'config.configurable.session_id must be a UUID, e.g. {"session_id": '
+            '"6f1c2d3e-0000-4000-8000-000000000000"}'
+        ) from None
+    return {**config, "configurable": configurable}
+
+
+def _search_config(config: dict[str, Any], request: Request) -> dict[str, Any]:
+    """LangServe per-request hook for /search: 503 until the service is ready."""
+    get_ready_resources(get_resources(request))
+    return config
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    """Short JSON errors with the right status; never a stack trace."""
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(
+            {"error": {"status": exc.status_code, "message": exc.detail}},
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()
+        ]
+        return JSONResponse(
+            {"error": {"status": 422, "message": "invalid request", "details": errors}},
+            status_code=422,
+        )
+
+    @app.exception_handler(Exception)
+    async def crashed(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
+        return JSONResponse(
+            {"error": {"status": 500, "message": "internal error"}}, status_code=500
+        )
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The FastAPI app; clients are opened in its lifespan and closed there."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.resources = await open_resources(settings)
+        try:
+            yield
+        finally:
+            await close_resources(app.state.resources)
+            app.state.resources = None
+
+    app = FastAPI(
+        title="bookchat",
+        version="0.1.0",
+        description="Chat with the Physical AI & Humanoid Robotics book.",
+        lifespan=lifespan,
+    )
+    app.state.resources = None
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.allowed_origins,
+        allow_credentials=False,
+        allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+        allow_headers=["Content-Type", "Authorization"],
+        max_age=600,
+    )
+    _install_error_handlers(app)
+    app.include_router(info.router)
+    app.include_router(health.router)
+    app.include_router(conversation.router)
+
+    chat = LateBound(
+        lambda: app.state.resources.chat_chain,
+        input_type=ChatInput,
+        output_type=str,
+        config_specs=[SESSION_ID_SPEC],
+        name="BookChat",
+    )
+    search = LateBound(
+        lambda: app.state.resources.retriever,
+        input_type=str,
+        output_type=list[Document],
+        name="BookSearch",
+    )
+    add_routes(
+        app,
+        chat,
+        path="/chat",
+        enabled_endpoints=(
+            "invoke", "batch", "stream", "stream_events", "playground",
+            "input_schema", "output_schema", "config_schema",
+        ),
+        per_req_config_modifier=_chat_config,
+    )
+    add_routes(
+        app,
+        search,
+        path="/search",
+        enabled_endpoints=("invoke", "batch", "playground", "input_schema", "output_schema"),
+        per_req_config_modifier=_search_config,
+    )
+    return app
+
+
+def main() -> int:
+    """Entry point: read settings, configure logging, serve on PORT."""
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    uvicorn.run(
+        create_app(settings),
+        host="0.0.0.0",
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        proxy_headers=True,
+        forwarded_allow_ips="*",
+        timeout_graceful_shutdown=20,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

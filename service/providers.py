@@ -1,0 +1,68 @@
+"""Factories that turn settings into clients: Cohere or offline, Qdrant Cloud or embedded,
+Postgres or SQLite. Only the lifespan calls them."""
+
+from __future__ import annotations
+
+from langchain_core.embeddings import Embeddings
+from langchain_core.language_models import BaseChatModel
+from psycopg_pool import AsyncConnectionPool
+from qdrant_client import QdrantClient
+
+from chains.embeddings import OfflineEmbeddings, cohere_embeddings
+from chains.history import HistoryStore, PostgresHistoryStore, SQLiteHistoryStore
+from chains.offline_llm import ExtractiveChatModel
+from service.settings import Settings
+
+
+def make_embeddings(settings: Settings) -> Embeddings:
+    if settings.cohere_api_key is not None:
+        return cohere_embeddings(
+            api_key=settings.cohere_api_key,
+            model=settings.cohere_embed_model,
+            base_url=settings.cohere_base_url,
+            timeout=settings.cohere_timeout_seconds,
+        )
+    return OfflineEmbeddings(settings.model_dir)
+
+
+def make_llm(settings: Settings, embeddings: Embeddings) -> BaseChatModel:
+    if settings.cohere_api_key is not None:
+        from langchain_cohere import ChatCohere
+
+        return ChatCohere(
+            cohere_api_key=settings.cohere_api_key,
+            model=settings.cohere_chat_model,
+            base_url=settings.cohere_base_url,
+            timeout_seconds=settings.cohere_timeout_seconds,
+            temperature=0.2,
+        )
+    return ExtractiveChatModel(embeddings=embeddings)
+
+
+def make_qdrant(settings: Settings) -> QdrantClient:
+    if settings.qdrant_url is not None:
+        api_key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
+        return QdrantClient(url=settings.qdrant_url, api_key=api_key, timeout=10)
+    settings.embedded_qdrant_path.mkdir(parents=True, exist_ok=True)
+    return QdrantClient(path=str(settings.embedded_qdrant_path))
+
+
+def make_pool(settings: Settings) -> AsyncConnectionPool | None:
+    if settings.database_url is None:
+        return None
+    return AsyncConnectionPool(
+        settings.database_url.get_secret_value(),
+        min_size=1,
+        max_size=10,
+        open=False,
+        timeout=10.0,
+        check=AsyncConnectionPool.check_connection,
+        kwargs={"autocommit": True},
+        name="bookchat",
+    )
+
+
+def make_history(settings: Settings, pool: AsyncConnectionPool | None) -> HistoryStore:
+    if pool is not None:
+        return PostgresHistoryStore(pool)
+    return SQLiteHistoryStore(settings.sqlite_path)

@@ -1,0 +1,42 @@
+"""The stored turns of a conversation."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel
+
+from service.deps import ResourcesDep, valid_session_id
+
+router = APIRouter(prefix="/api/conversation", tags=["conversations"])
+
+
+class StoredMessage(BaseModel):
+    id: str | None
+    role: Literal["human", "ai", "system", "other"]
+    content: str
+
+
+class Conversation(BaseModel):
+    session_id: str
+    messages: list[StoredMessage]
+
+
+@router.get("/{session_id}", response_model=Conversation, summary="A conversation's turns")
+async def get_conversation(session_id: str, res: ResourcesDep) -> Conversation:
+    sid = valid_session_id(session_id)
+    messages = await res.history.get_messages(sid)
+    if not messages:
+        raise HTTPException(404, "no conversation with this session id")
+    return Conversation(
+        session_id=sid,
+        messages=[
+            StoredMessage(
+                id=m.id,
+                role=m.type if m.type in {"human", "ai", "system"} else "other",
+                content=str(m.content),
+            )
+            for m in messages
+        ],
+    )

@@ -1,0 +1,146 @@
+"""The one reader of the environment.
+
+Every value is stripped of surrounding white space (a trailing space pasted into a Spaces secret is
+the most common outage), empty values count as unset, and a malformed value fails at start-up with
+a message that names the variable and never echoes a secret.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+_PG_SCHEMES = {"postgres", "postgresql"}
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message is safe to print."""
+
+
+class Settings(BaseSettings):
+    """Typed configuration; see the README's environment table."""
+
+    model_config = SettingsConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    cohere_api_key: SecretStr | None = None
+    cohere_chat_model: str = "command-a-03-2025"
+    cohere_embed_model: str = "embed-v4.0"
+    cohere_base_url: str | None = None
+    cohere_timeout_seconds: float = Field(60.0, gt=0, le=600)
+
+    qdrant_url: str | None = None
+    qdrant_api_key: SecretStr | None = None
+    qdrant_collection: str = Field("bookchat", pattern=r"^[A-Za-z0-9_.-]{1,128}$")
+
+    database_url: SecretStr | None = None
+
+    allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    port: int = Field(7860, ge=1, le=65535)
+    data_dir: Path = Path("data")
+    embed_model_dir: Path | None = None
+
+    docs_dir: Path = PROJECT_DIR / "sample_book"
+    docs_base_url: str = ""
+    retrieval_k: int = Field(4, ge=1, le=20)
+    history_max_messages: int = Field(12, ge=0, le=100)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_is_unset(cls, data: object) -> object:
+        if isinstance(data, dict):
+            return {
+                k: v for k, v in data.items() if not (isinstance(v, str) and not v.strip())
+            }
+        return data
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        for origin in value or []:
+            if origin == "*":
+                raise ValueError("'*' is not allowed; list the exact origins")
+            parts = urlsplit(origin)
+            bad_path = parts.path not in {"", "/"}
+            if parts.scheme not in {"http", "https"} or not parts.netloc or bad_path:
+                raise ValueError(f"{origin!r} is not an origin like https://example.org")
+        return [o.rstrip("/") for o in value or []]
+
+    @field_validator("cohere_base_url", "qdrant_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise ValueError("must be an http(s) URL")
+        return value.rstrip("/")
+
+    @field_validator("cohere_base_url")
+    @classmethod
+    def _no_version_suffix(cls, value: str | None) -> str | None:
+        # The Cohere SDK appends /v1 or /v2 itself: ".../v1" would call /v1/v2/chat.
+        if value is not None and value.rsplit("/", 1)[-1] in {"v1", "v2"}:
+            raise ValueError("must be the bare host (drop the trailing /v1 or /v2)")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        raw = value.get_secret_value()
+        scheme = urlsplit(raw).scheme.split("+", 1)[0]
+        if scheme not in _PG_SCHEMES:
+            raise ValueError("must be a postgresql:// URL")
+        # SQLAlchemy-style drivers ("postgresql+psycopg://") are not libpq URLs.
+        return SecretStr(scheme + raw[raw.index(":"):])
+
+    @property
+    def offline_chat(self) -> bool:
+        """No Cohere key: answer with the offline extractive model."""
+        return self.cohere_api_key is None
+
+    @property
+    def embedded_qdrant_path(self) -> Path:
+        return self.data_dir / "qdrant"
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "bookchat.sqlite3"
+
+    @property
+    def record_db_url(self) -> str:
+        """SQLAlchemy URL of the ingest record manager: the history's database."""
+        if self.database_url is not None:
+            raw = self.database_url.get_secret_value()
+            return "postgresql+psycopg" + raw[raw.index(":"):]
+        return f"sqlite:///{self.sqlite_path}"
+
+    @property
+    def model_dir(self) -> Path:
+        return self.embed_model_dir or self.data_dir / "models" / "all-MiniLM-L6-v2-int8"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment, turning validation errors into a message without values."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors(include_input=False, include_url=False):
+            name = "_".join(str(p) for p in err["loc"]).upper() or "settings"
+            lines.append(f"{name}: {err['msg']}")
+        raise SettingsError("invalid configuration:\n  " + "\n  ".join(lines)) from None

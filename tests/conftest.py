@@ -1,0 +1,66 @@
+"""Shared fixtures: the real Postgres, the offline embedder, the fake Cohere server."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg_pool import AsyncConnectionPool
+
+from chains.embedded_model import MODEL_NAME
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+PROJECT = Path(__file__).resolve().parent.parent
+CORPUS = PROJECT.parent / "shared" / "corpus"
+MODEL_DIR = PROJECT / "data" / "models" / MODEL_NAME
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> str:
+    try:
+        psycopg.connect(PG_URL, connect_timeout=3).close()
+    except psycopg.OperationalError as exc:
+        pytest.fail(f"PostgreSQL is required at {PG_URL} (start it, see .ci/run): {exc}")
+    return PG_URL
+
+
+@pytest.fixture(scope="session")
+async def pg_pool(pg_url):
+    pool = AsyncConnectionPool(pg_url, min_size=1, max_size=4, open=False,
+                               kwargs={"autocommit": True})
+    await pool.open(wait=True)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture(scope="session")
+def offline_embeddings():
+    from chains.embeddings import OfflineEmbeddings
+
+    return OfflineEmbeddings(MODEL_DIR)
+
+
+@pytest.fixture(scope="session")
+def fake_cohere():
+    from tests.fakes.cohere_server import FakeCohere
+
+    fake = FakeCohere()
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def cohere(fake_cohere):
+    """The session's fake Cohere with faults and recorded requests reset for this test."""
+    fake_cohere.reset()
+    return fake_cohere
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip(f"shared corpus not found at {CORPUS}")
+    return CORPUS
