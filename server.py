@@ -132,7 +132,9 @@ def create_app(settings: Settings) -> FastAPI:
         path="/chat",
         enabled_endpoints=(
             "invoke", "batch", "stream", "stream_events", "playground",
-            "input_schema", "output_schema", "config_schema",
+            # the playground itself streams through stream_log and re-reads the schemas
+            # under /c/{config_hash}/ once a session id is typed in
+            "stream_log", "input_schema", "output_schema", "config_schema", "config_hashes",
         ),
         per_req_config_modifier=_chat_config,
     )
@@ -140,7 +142,10 @@ def create_app(settings: Settings) -> FastAPI:
         app,
         search,
         path="/search",
-        enabled_endpoints=("invoke", "batch", "playground", "input_schema", "output_schema"),
+        enabled_endpoints=(
+            "invoke", "batch", "stream_log", "playground", "input_schema", "output_schema",
+            "config_hashes",
+        ),
         per_req_config_modifier=_search_config,
     )
     return app

@@ -8,6 +8,9 @@ written before stale ones are deleted: a reader during an ingest never sees a pa
 
 from __future__ import annotations
 
+import hashlib
+import json
+import uuid
 from collections.abc import Iterable
 from typing import TypedDict
 
@@ -16,6 +19,12 @@ from langchain_core.documents import Document
 from langchain_core.vectorstores import VectorStore
 
 SOURCE_KEY = "path"
+
+
+def chunk_key(doc: Document) -> str:
+    """Deterministic chunk id: the sha256 of text + metadata, shaped as the UUID Qdrant wants."""
+    payload = json.dumps([doc.page_content, doc.metadata], sort_keys=True, ensure_ascii=False)
+    return str(uuid.UUID(hex=hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]))
 
 
 class IndexStats(TypedDict):
@@ -49,7 +58,7 @@ def index_chunks(
         batch_size=batch_size,
         cleanup=cleanup,  # type: ignore[arg-type]
         source_id_key=SOURCE_KEY,
-        key_encoder="sha256",
+        key_encoder=chunk_key,
         force_update=force_update,
     )
     return IndexStats(**result)  # type: ignore[typeddict-item]

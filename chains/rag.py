@@ -67,7 +67,7 @@ def heuristic_condenser() -> Runnable[dict, str]:
             return f"{previous[-1].content} {question}"
         return question
 
-    return RunnableLambda(condense)
+    return RunnableLambda(condense).with_config(run_name="HeuristicCondense")
 
 
 def llm_condenser(llm: BaseChatModel) -> Runnable[dict, str]:
@@ -102,15 +102,17 @@ def build_answer_chain(
         ]
     ).partial(book_title=book_title)
     return (
-        RunnablePassthrough.assign(standalone_question=condense)
+        RunnablePassthrough.assign(standalone_question=condense).with_config(
+            run_name="WithStandaloneQuestion"
+        )
         | RunnablePassthrough.assign(
             docs=itemgetter("standalone_question") | retriever.with_config(run_name="Retrieve")
-        )
+        ).with_config(run_name="WithDocs")
         | RunnablePassthrough.assign(
             sources=RunnableLambda(lambda x: format_sources(x["docs"])).with_config(
                 run_name="FormatSources"
             )
-        )
+        ).with_config(run_name="WithSources")
         | answer_prompt.with_config(run_name="AnswerPrompt")
         | llm.with_config(run_name="ChatModel")
         | StrOutputParser().with_config(run_name="AnswerParser")

@@ -17,11 +17,15 @@ def format_sources(docs: Sequence[Document]) -> str:
     blocks = []
     for n, doc in enumerate(docs, start=1):
         meta = doc.metadata
-        text = doc.page_content.replace("</source", "&lt;/source").replace("<source", "&lt;source")
+        heading = " > ".join(meta.get("heading_path") or [])
+        text = doc.page_content
+        if heading and text.startswith(heading + "\n"):
+            text = text[len(heading) :].lstrip("\n")  # the breadcrumb line is the attribute
+        text = text.replace("</source", "&lt;/source").replace("<source", "&lt;source")
         blocks.append(
             f'<source id="{n}" title="{_attr(meta.get("title"))}" '
-            f'section="{_attr(meta.get("section"))}" url="{_attr(meta.get("url"))}">\n'
-            f"{text}\n</source>"
+            f'section="{_attr(meta.get("section"))}" heading="{_attr(heading)}" '
+            f'url="{_attr(meta.get("url"))}">\n{text}\n</source>'
         )
     return "\n".join(blocks) if blocks else "(no passages of the book matched this question)"
 

@@ -7,6 +7,7 @@ a message that says to re-ingest, instead of silently returning nonsense.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 from langchain_core.embeddings import Embeddings
@@ -68,7 +69,9 @@ def create_collection(client: QdrantClient, name: str, embeddings: Embeddings) -
             vector_name: models.VectorParams(size=dimension, distance=models.Distance.COSINE)
         },
     )
-    client.create_payload_index(name, "metadata.path", models.PayloadSchemaType.KEYWORD)
+    with warnings.catch_warnings():  # local mode ignores payload indexes, and says so
+        warnings.simplefilter("ignore", UserWarning)
+        client.create_payload_index(name, "metadata.path", models.PayloadSchemaType.KEYWORD)
     return CollectionInfo(name, True, vector_name, dimension, 0)
 
 

@@ -62,20 +62,20 @@ class Settings(BaseSettings):
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:
-        return value.upper() if isinstance(value, str) else value
+        return value.strip().upper() if isinstance(value, str) else value
 
     @field_validator("allowed_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
             value = [part.strip() for part in value.split(",") if part.strip()]
-        for origin in value or []:
+        for number, origin in enumerate(value or [], start=1):
             if origin == "*":
-                raise ValueError("'*' is not allowed; list the exact origins")
+                raise ValueError("a wildcard is not allowed; list the exact origins")
             parts = urlsplit(origin)
             bad_path = parts.path not in {"", "/"}
             if parts.scheme not in {"http", "https"} or not parts.netloc or bad_path:
-                raise ValueError(f"{origin!r} is not an origin like https://example.org")
+                raise ValueError(f"origin #{number} is not like https://example.org")
         return [o.rstrip("/") for o in value or []]
 
     @field_validator("cohere_base_url", "qdrant_url")

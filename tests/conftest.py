@@ -64,3 +64,33 @@ def corpus_dir() -> Path:
     if not CORPUS.is_dir():
         pytest.skip(f"shared corpus not found at {CORPUS}")
     return CORPUS
+
+
+def offline_settings(data_dir, **extra):
+    """Embedded defaults in data_dir, whatever the environment says."""
+    from service.settings import load_settings
+
+    base = dict(
+        data_dir=data_dir, embed_model_dir=MODEL_DIR, cohere_api_key=None, database_url=None,
+        qdrant_url=None, allowed_origins="https://book.example.org",
+    )
+    return load_settings(**{**base, **extra})
+
+
+@pytest.fixture(scope="session")
+def offline_server(tmp_path_factory):
+    """The app on embedded defaults, served over real HTTP for the whole session."""
+    from server import create_app
+    from tests.support import ServerThread
+
+    srv = ServerThread(create_app(offline_settings(tmp_path_factory.mktemp("offline")))).start()
+    srv.wait_healthy()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    path = PROJECT / "artifacts"
+    path.mkdir(exist_ok=True)
+    return path

@@ -9,12 +9,11 @@ from pathlib import Path
 
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
-from langchain_core.indexing.api import _get_document_with_hash
 from qdrant_client import QdrantClient
 
 from chains import vectorstore
 from chains.book import load_book
-from chains.indexing import index_chunks, make_record_manager
+from chains.indexing import chunk_key, index_chunks, make_record_manager
 
 
 @dataclass
@@ -71,8 +70,8 @@ def ingest(
     manager = make_record_manager(record_db_url, namespace=f"qdrant/{collection}")
     info = vectorstore.describe(client, collection)
     if dry_run:
-        hashed = [_get_document_with_hash(d, key_encoder="sha256") for d in _index_view(chunks)]
-        known = manager.exists([d.id for d in hashed]) if info.exists else [False] * len(hashed)
+        keys = [chunk_key(d) for d in _index_view(chunks)]
+        known = manager.exists(keys) if info.exists else [False] * len(keys)
         unchanged = sum(known)
         return IngestReport(
             files, len(chunks), added=len(chunks) - unchanged, unchanged=unchanged,

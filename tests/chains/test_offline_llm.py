@@ -39,7 +39,8 @@ def test_lexical_mode_without_embeddings_still_finds_the_sentence():
 
 def test_no_sources_says_so():
     model = ExtractiveChatModel()
-    content = str(model.invoke([SystemMessage("<sources>\n</sources>"), HumanMessage("why?")]).content)
+    reply = model.invoke([SystemMessage("<sources>\n</sources>"), HumanMessage("why?")])
+    content = str(reply.content)
     assert "could not find" in content
 
 

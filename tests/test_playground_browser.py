@@ -1,0 +1,41 @@
+"""The LangServe playground loads in headless Chromium and answers a question about the book."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not shutil.which("chromium"):
+        pytest.fail("chromium is required for the browser tests (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def test_playground_answers_with_citations(browser, offline_server, artifacts_dir):
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(offline_server.url + "/chat/playground/")
+    page.locator("textarea[id='#/properties/session_id-input']").click()
+    page.keyboard.type(str(uuid.uuid4()))
+    page.locator("textarea[id='#/properties/question-input']").click()
+    page.keyboard.type("What does an IMU measure?")
+    page.get_by_role("button", name="Start").click()
+    page.get_by_text("angular velocity").first.wait_for(timeout=30_000)
+    page.screenshot(path=str(artifacts_dir / "playground.png"), full_page=True)
+    body = page.inner_text("body")
+    assert "Offline mode" in body and "[1]" in body
+    page.close()
