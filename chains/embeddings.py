@@ -12,6 +12,7 @@ from pydantic import SecretStr
 from chains import embedded_model
 
 _FASTEMBED_ID = "bookchat/all-minilm-l6-v2-int8"
+MAX_TOKENS = 256
 
 
 class OfflineEmbeddings(Embeddings):
@@ -36,6 +37,11 @@ class OfflineEmbeddings(Embeddings):
         self._model = TextEmbedding(
             _FASTEMBED_ID, specific_model_path=str(model_dir), threads=threads, lazy_load=False
         )
+        # MiniLM was trained on 256 word pieces (sentence-transformers truncates there);
+        # fastembed reads 512 from the tokenizer config, which only costs time.
+        tokenizer = getattr(getattr(self._model, "model", None), "tokenizer", None)
+        if tokenizer is not None:
+            tokenizer.enable_truncation(max_length=MAX_TOKENS)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return [v.tolist() for v in self._model.embed(texts, batch_size=32)]
