@@ -1,0 +1,1 @@
+"""Test doubles for bookchat's external services (see cohere_server for the fake Cohere API)."""
