@@ -62,8 +62,14 @@ def cohere_embeddings(
     """CohereEmbeddings; document vs query input_type is chosen by the class itself."""
     from langchain_cohere import CohereEmbeddings
 
+    # The SDK already retries 429/5xx twice with backoff; CohereEmbeddings' own retry loop
+    # (default 3 tries, 4-10 s apart) on top of it would hold a reader ~17 s before an error.
     return CohereEmbeddings(
-        cohere_api_key=api_key, model=model, base_url=base_url, request_timeout=timeout
+        cohere_api_key=api_key,
+        model=model,
+        base_url=base_url,
+        request_timeout=timeout,
+        max_retries=1,
     )
 
 
