@@ -19,21 +19,26 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from langchain_core.documents import Document
 from langserve import add_routes
+from sse_starlette.sse import AppStatus
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chains.history import parse_session_id
 from chains.rag import SESSION_ID_SPEC, ChatInput
 from service.deps import get_ready_resources, get_resources
+from service.guards import install_guards
 from service.late_bound import LateBound
+from service.logs import configure_logging
+from service.ratelimit import guard_langserve_call
 from service.resources import close_resources, open_resources
-from service.routes import conversation, health, info
+from service.routes import chat_api, conversation, feedback, health, info, widget, ws
 from service.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("bookchat")
 
 
-def _chat_config(config: dict[str, Any], request: Request) -> dict[str, Any]:
-    """LangServe per-request hook for /chat: ready service and a UUID session id, else 4xx/503."""
+async def _chat_config(config: dict[str, Any], request: Request) -> dict[str, Any]:
+    """LangServe per-request hook for /chat: ready service, a UUID session id and the client
+    under its rate limits, else 4xx/503."""
     get_ready_resources(get_resources(request))
     configurable = config.get("configurable") or {}
     try:
@@ -43,12 +48,14 @@ def _chat_config(config: dict[str, Any], request: Request) -> dict[str, Any]:
             400, 'config.configurable.session_id must be a UUID, e.g. {"session_id": '
             '"6f1c2d3e-0000-4000-8000-000000000000"}'
         ) from None
+    await guard_langserve_call(request, configurable["session_id"])
     return {**config, "configurable": configurable}
 
 
-def _search_config(config: dict[str, Any], request: Request) -> dict[str, Any]:
-    """LangServe per-request hook for /search: 503 until the service is ready."""
+async def _search_config(config: dict[str, Any], request: Request) -> dict[str, Any]:
+    """LangServe per-request hook for /search: 503 until the service is ready, 429 over limits."""
     get_ready_resources(get_resources(request))
+    await guard_langserve_call(request, chat=False)
     return config
 
 
@@ -65,8 +72,10 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()
+        errors = [  # LangServe raises a bare string for a body that is not JSON
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", "")}
+            if isinstance(e, dict) else {"loc": ["body"], "msg": str(e)}
+            for e in exc.errors()
         ]
         return JSONResponse(
             {"error": {"status": 422, "message": "invalid request", "details": errors}},
@@ -100,18 +109,24 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.resources = None
+    install_guards(app, settings)  # before CORS: CORS stays outermost, so errors carry it
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.allowed_origins,
         allow_credentials=False,
         allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
         allow_headers=["Content-Type", "Authorization"],
+        expose_headers=["Retry-After", "X-Request-ID"],
         max_age=600,
     )
     _install_error_handlers(app)
     app.include_router(info.router)
     app.include_router(health.router)
     app.include_router(conversation.router)
+    app.include_router(chat_api.router)
+    app.include_router(ws.router)
+    app.include_router(feedback.router)
+    app.include_router(widget.router)
 
     chat = LateBound(
         lambda: app.state.resources.chat_chain,
@@ -158,14 +173,17 @@ def main() -> int:
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure_logging(settings)
+    # On SIGTERM, answers already streaming finish (within the graceful timeout below) instead
+    # of being cut by sse-starlette's default drain.
+    AppStatus.disable_automatic_graceful_drain()
     uvicorn.run(
         create_app(settings),
         host="0.0.0.0",
         port=settings.port,
         log_level=settings.log_level.lower(),
+        log_config=None,  # uvicorn's loggers go through ours (request id, format, redaction)
+        access_log=False,  # the request middleware writes the access line, with the route
         proxy_headers=True,
         forwarded_allow_ips="*",
         timeout_graceful_shutdown=20,

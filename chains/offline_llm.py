@@ -4,6 +4,10 @@ With no Cohere key there is no language model good enough to run here, so this m
 numbered `<source>` blocks the answer prompt carries, ranks their sentences against the question
 (embedding similarity plus word overlap) and replies with the best ones and their citations. It
 says plainly that it is the offline mode, and streams word by word like a real model.
+
+When the prompt carries the reader's `<selection>`, the sentences of the passage that answer the
+question are quoted first, labelled as coming from the selection; when none does, the model says
+so and answers from the book alone.
 """
 
 from __future__ import annotations
@@ -20,13 +24,20 @@ from langchain_core.callbacks import (
 )
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+)
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict
 
 from chains.prompts import load_prompt
 
 _SOURCE = re.compile(r'<source id="(\d+)"[^>]*>(.*?)</source>', re.DOTALL)
+_SELECTION = re.compile(r"<selection page=\"[^\"]*\">(.*?)</selection>", re.DOTALL)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9`\"(])")
 _WORD = re.compile(r"[a-z0-9][a-z0-9_+.-]*")
 _STOP = frozenset(
@@ -35,6 +46,18 @@ _STOP = frozenset(
         "when where which who why with you your my me we our"
     ).split()
 )
+# Words of a question that only points at the selected passage ("explain this in plain terms").
+_DEICTIC = frozenset(
+    (
+        "explain explains mean means meaning meant summarize summarise summary passage selection "
+        "selected paragraph text sentence sentences simpler simple simply plain terms words "
+        "clarify elaborate say says said part tell more detail details example describe here "
+        "that there these those them please"
+    ).split()
+)
+NOT_FOUND = "I could not find anything about this in the book."
+MAX_QUOTES = 2
+SELECTION_MIN_SCORE = 0.35
 
 
 def _words(text: str) -> set[str]:
@@ -77,32 +100,73 @@ class ExtractiveChatModel(BaseChatModel):
     def _identifying_params(self) -> dict[str, Any]:
         return {"model_name": self.model_name, "max_sentences": self.max_sentences}
 
-    def _compose(self, messages: list[BaseMessage]) -> str:
-        sources = [(int(n), t) for m in messages for n, t in _SOURCE.findall(str(m.content))]
-        question = next(
-            (str(m.content) for m in reversed(messages) if isinstance(m, HumanMessage)), ""
-        )
-        notice = load_prompt("offline_notice")
-        candidates = _candidates(sources)
-        q_words = _words(question)
+    def _ranked(
+        self, query: str, candidates: list[tuple[int, str]]
+    ) -> list[tuple[tuple[int, str], float, float]]:
+        """Candidates with (similarity, word overlap) to the query, best first."""
+        q_words = _words(query)
         if not candidates or not q_words:
-            return notice + "\n\nI could not find anything about this in the book."
+            return []
         overlap = [len(q_words & _words(s)) / len(q_words) for _, s in candidates]
         if self.embeddings is not None:
-            vectors = self.embeddings.embed_documents([question] + [s for _, s in candidates])
+            vectors = self.embeddings.embed_documents([query] + [s for _, s in candidates])
             similarity = [_cosine(vectors[0], v) for v in vectors[1:]]
         else:
             similarity = [0.0] * len(candidates)
-        scored = sorted(
+        return sorted(
             zip(candidates, similarity, overlap, strict=True),
             key=lambda item: item[1] + 0.5 * item[2],
             reverse=True,
         )
-        best = [(c, s, o) for c, s, o in scored if s >= 0.2 or o > 0][: self.max_sentences]
-        if not best:
-            return notice + "\n\nI could not find anything about this in the book."
-        lines = [f"- {sentence} [{n}]" for (n, sentence), _, _ in best]
-        return notice + "\n\n" + "\n".join(lines)
+
+    def _book_lines(self, query: str, sources: list[tuple[int, str]]) -> list[str]:
+        """The best sentences of the numbered sources, each with its citation."""
+        scored = self._ranked(query, _candidates(sources))
+        best = [c for c, s, o in scored if s >= 0.2 or o > 0][: self.max_sentences]
+        return [f"- {sentence} [{n}]" for n, sentence in best]
+
+    def _selection_quotes(self, question: str, selection: str) -> list[str]:
+        """The selected sentences that answer the question, in passage order; [] if none does.
+
+        A question that only points at the passage ("what does this mean?") is answered by the
+        passage itself, so its first sentences are quoted.
+        """
+        flat = " ".join(selection.split())
+        sentences = _candidates([(0, selection)]) or ([(0, flat[:300])] if flat else [])
+        if not _words(question) - _DEICTIC:
+            return [s for _, s in sentences[:MAX_QUOTES]]
+        scored = [(c, s + 0.5 * o) for c, s, o in self._ranked(question, sentences)]
+        best = scored[0][1] if scored else 0.0
+        cutoff = max(SELECTION_MIN_SCORE, 0.75 * best)  # the answering sentences, not neighbours
+        good = {c for c, score in scored if score >= cutoff}
+        return [text for n, text in sentences if (n, text) in good][:MAX_QUOTES]
+
+    def _compose(self, messages: list[BaseMessage]) -> str:
+        prompt = "\n".join(str(m.content) for m in messages if isinstance(m, SystemMessage))
+        sources = [(int(n), t) for n, t in _SOURCE.findall(prompt)]
+        selected = _SELECTION.search(prompt)
+        question = next(
+            (str(m.content) for m in reversed(messages) if isinstance(m, HumanMessage)), ""
+        )
+        notice = load_prompt("offline_notice")
+        if selected is None:
+            lines = self._book_lines(question, sources)
+            return notice + "\n\n" + ("\n".join(lines) if lines else NOT_FOUND)
+        selection = selected.group(1)
+        quotes = self._selection_quotes(question, selection)
+        pointing = not _words(question) - _DEICTIC
+        book = self._book_lines(selection if pointing else question, sources)
+        parts = [notice]
+        if quotes:
+            parts.append("From the passage you selected:\n" + "\n".join(f"> {q}" for q in quotes))
+        else:
+            parts.append("The passage you selected does not seem to answer this question.")
+        if book:
+            heading = "From the book:" if quotes else "Here is what the book says:"
+            parts.append(heading + "\n" + "\n".join(book))
+        elif not quotes:
+            parts.append(NOT_FOUND)
+        return "\n\n".join(parts)
 
     def _generate(
         self,

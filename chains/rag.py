@@ -2,7 +2,11 @@
 
 History is a small step of our own (RunnableWithMessageHistory is deprecated in langchain-core
 ≥ 1.3.3): it loads the session's turns, streams the answer through, and stores the turn only
-when the answer completed, so a cut stream never leaves a half answer in the history.
+when the answer completed, so a cut or cancelled stream never leaves a half answer in the history.
+
+A reader may send the passage they selected and the page they are on: the passage goes into the
+prompt as a quoted <selection> block, and the retriever is called with `passage=` and `page_url=`
+so the passage's own sections come first (see chains/focus_retriever.py).
 """
 
 from __future__ import annotations
@@ -26,13 +30,16 @@ from langchain_core.runnables import (
     RunnableLambda,
     RunnablePassthrough,
 )
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from chains.history import HistoryStore, parse_session_id
+from chains.prompt_budget import trim_history
 from chains.prompts import load_prompt
-from chains.sources import format_sources
+from chains.sources import format_selection, format_sources
 
 MAX_QUESTION_CHARS = 4000
+MAX_SELECTION_CHARS = 8000
+MAX_PAGE_URL_CHARS = 2000
 
 SESSION_ID_SPEC = ConfigurableFieldSpec(
     id="session_id",
@@ -45,16 +52,59 @@ SESSION_ID_SPEC = ConfigurableFieldSpec(
 
 
 class ChatInput(BaseModel):
-    """A reader's message."""
+    """A reader's message, optionally about a passage they selected on a page of the book."""
 
     question: str = Field(
         ..., min_length=1, max_length=MAX_QUESTION_CHARS, description="The reader's question."
     )
+    # Plain strings, "" when absent: the playground's form generator cannot draw nullable fields.
+    selected_text: str = Field(
+        "",
+        max_length=MAX_SELECTION_CHARS,
+        description="A passage the reader selected; the answer is grounded in it first.",
+    )
+    page_url: str = Field(
+        "",
+        max_length=MAX_PAGE_URL_CHARS,
+        description="URL of the page the reader is on; its sections are searched first.",
+    )
+
+    @field_validator("selected_text", "page_url", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: object) -> object:
+        if value is None:
+            return ""
+        return value.strip() if isinstance(value, str) else value
 
 
-def _question_of(value: Any) -> str:
-    question = value.question if isinstance(value, BaseModel) else value["question"]
-    return ChatInput(question=question).question
+def _input_of(value: Any) -> ChatInput:
+    if isinstance(value, BaseModel):
+        value = value.model_dump()
+    return ChatInput.model_validate(value)
+
+
+def _retrieval(retriever: Runnable[str, list[Document]]) -> Runnable[dict, list[Document]]:
+    """Search the book for the standalone question, focused on the reader's passage and page.
+
+    The focus goes to the retriever as `passage=` / `page_url=` keywords, only when given.
+    """
+    named = retriever.with_config(run_name="Retrieve")
+
+    def focus_of(inputs: dict) -> dict[str, str]:
+        focus = {"passage": inputs.get("selected_text"), "page_url": inputs.get("page_url")}
+        return {key: value for key, value in focus.items() if value}
+
+    # When condensing fails mid-stream, this step still sees the input without the question: the
+    # chain fails with the condense error, so there is nothing to search for.
+    def search(inputs: dict, config: RunnableConfig) -> list[Document]:
+        question = inputs.get("standalone_question")
+        return named.invoke(question, config, **focus_of(inputs)) if question else []
+
+    async def asearch(inputs: dict, config: RunnableConfig) -> list[Document]:
+        question = inputs.get("standalone_question")
+        return await named.ainvoke(question, config, **focus_of(inputs)) if question else []
+
+    return RunnableLambda(search, afunc=asearch).with_config(run_name="SearchBook")
 
 
 def heuristic_condenser() -> Runnable[dict, str]:
@@ -89,9 +139,13 @@ def build_answer_chain(
     condenser: Runnable[dict, str],
     book_title: str = "Physical AI & Humanoid Robotics",
 ) -> Runnable[dict, str]:
-    """{question, history} → streamed answer text; every step named for traces and events."""
+    """{question, history, selected_text?, page_url?} → streamed answer text.
+
+    Every step is named for traces and events. A question about a selection is not condensed:
+    the selection, not the earlier turns, is what it refers to.
+    """
     condense = RunnableBranch(
-        (lambda x: not x["history"], itemgetter("question")),
+        (lambda x: not x["history"] or bool(x.get("selected_text")), itemgetter("question")),
         condenser,
     ).with_config(run_name="CondenseQuestion")
     answer_prompt = ChatPromptTemplate.from_messages(
@@ -105,13 +159,15 @@ def build_answer_chain(
         RunnablePassthrough.assign(standalone_question=condense).with_config(
             run_name="WithStandaloneQuestion"
         )
+        | RunnablePassthrough.assign(docs=_retrieval(retriever)).with_config(run_name="WithDocs")
         | RunnablePassthrough.assign(
-            docs=itemgetter("standalone_question") | retriever.with_config(run_name="Retrieve")
-        ).with_config(run_name="WithDocs")
-        | RunnablePassthrough.assign(
-            sources=RunnableLambda(lambda x: format_sources(x["docs"])).with_config(
+            # .get: when streaming, a failed search still reaches this step, without docs
+            sources=RunnableLambda(lambda x: format_sources(x.get("docs") or [])).with_config(
                 run_name="FormatSources"
-            )
+            ),
+            selection=RunnableLambda(
+                lambda x: format_selection(x.get("selected_text"), x.get("page_url"))
+            ).with_config(run_name="FormatSelection"),
         ).with_config(run_name="WithSources")
         | answer_prompt.with_config(run_name="AnswerPrompt")
         | llm.with_config(run_name="ChatModel")
@@ -134,6 +190,7 @@ def build_rag_chain(
     history: HistoryStore,
     condenser: Runnable[dict, str] | None = None,
     max_history_messages: int = 12,
+    max_history_chars: int = 8000,
     book_title: str = "Physical AI & Humanoid Robotics",
 ) -> Runnable[ChatInput, str]:
     """The published chat chain: ChatInput → answer text, history keyed by session_id."""
@@ -148,20 +205,26 @@ def build_rag_chain(
         last = None
         async for item in inputs:
             last = item
-        question = _question_of(last)
+        request = _input_of(last)
         configurable = config.get("configurable", {})
         session_id = parse_session_id(configurable.get("session_id"))
         message_id = str(configurable.get("message_id") or uuid.uuid4())
         past: list[BaseMessage] = await history.get_messages(session_id)
-        past = past[-max_history_messages:] if max_history_messages else []
+        past = trim_history(past, max_messages=max_history_messages, max_chars=max_history_chars)
         parts: list[str] = []
-        async for chunk in answer.astream({"question": question, "history": past}, config):
+        inputs = {
+            "question": request.question,
+            "history": past,
+            "selected_text": request.selected_text,
+            "page_url": request.page_url,
+        }
+        async for chunk in answer.astream(inputs, config):
             parts.append(chunk)
             yield chunk
         await history.add_messages(
             session_id,
             [
-                HumanMessage(content=question, id=str(uuid.uuid4())),
+                HumanMessage(content=request.question, id=str(uuid.uuid4())),
                 AIMessage(content="".join(parts), id=message_id),
             ],
         )

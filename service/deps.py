@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from chains.history import parse_session_id
 from service.resources import Resources
@@ -35,5 +37,24 @@ def valid_session_id(session_id: str) -> str:
         raise HTTPException(400, str(exc)) from None
 
 
+_bearer = HTTPBearer(auto_error=False, description="ADMIN_TOKEN")
+
+
+def require_admin(
+    res: Annotated[Resources, Depends(get_resources)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    """Admin routes: absent (404) unless ADMIN_TOKEN is set, then `Authorization: Bearer` it."""
+    token = res.settings.admin_token
+    if token is None:
+        raise HTTPException(404, "Not Found")
+    given = credentials.credentials if credentials is not None else ""
+    if not hmac.compare_digest(given.encode(), token.get_secret_value().encode()):
+        raise HTTPException(
+            401, "a valid admin bearer token is required", headers={"WWW-Authenticate": "Bearer"}
+        )
+
+
 ResourcesDep = Annotated[Resources, Depends(get_resources)]
 ReadyDep = Annotated[Resources, Depends(get_ready_resources)]
+AdminDep = Depends(require_admin)

@@ -22,10 +22,12 @@ from psycopg_pool import AsyncConnectionPool
 from qdrant_client import QdrantClient
 
 from chains import vectorstore
+from chains.focus_retriever import FocusedRetriever
 from chains.history import HistoryStore, SQLiteHistoryStore
 from chains.rag import build_rag_chain, heuristic_condenser
 from chains.retriever import BookRetriever
 from service import providers
+from service.feedback import FeedbackStore, SQLiteFeedbackStore, make_feedback_store
 from service.settings import Settings
 
 log = logging.getLogger("bookchat")
@@ -45,6 +47,7 @@ class Resources:
     history: HistoryStore
     retriever: BookRetriever
     chat_chain: Runnable
+    feedback: FeedbackStore
     phase: Phase = "starting"
     startup_error: str | None = None
     started_at: float = field(default_factory=time.monotonic)
@@ -72,15 +75,17 @@ async def open_resources(settings: Settings) -> Resources:
         await pool.open(wait=False)
     history = providers.make_history(settings, pool)
     store = vectorstore.vector_store(qdrant, settings.qdrant_collection, embeddings)
-    retriever = BookRetriever(store=store, k=settings.retrieval_k)
+    retriever = FocusedRetriever(store=store, k=settings.retrieval_k)
     chain = build_rag_chain(
         retriever=retriever,
         llm=llm,
         history=history,
         condenser=heuristic_condenser() if settings.offline_chat else None,
         max_history_messages=settings.history_max_messages,
+        max_history_chars=settings.history_max_chars,
     )
-    res = Resources(settings, embeddings, llm, qdrant, pool, history, retriever, chain)
+    feedback = make_feedback_store(pool, settings.sqlite_path)
+    res = Resources(settings, embeddings, llm, qdrant, pool, history, retriever, chain, feedback)
     try:
         info = await asyncio.to_thread(vectorstore.describe, qdrant, settings.qdrant_collection)
         vectorstore.check_model(info, embeddings)
@@ -95,11 +100,13 @@ async def open_resources(settings: Settings) -> Resources:
 
 
 async def _finish_startup(res: Resources, info: vectorstore.CollectionInfo | None) -> None:
-    """History tables, then the sample book when the embedded store is empty; then ready."""
+    """History and feedback tables, then the sample book when the embedded store is empty;
+    then ready."""
     s = res.settings
     try:
         try:
             await res.history.setup()
+            await res.feedback.setup()
         except Exception as exc:
             log.warning("history store not ready at start-up: %s", type(exc).__name__)
         if s.qdrant_url is None and (info is None or not info.exists or info.points == 0):
@@ -132,4 +139,6 @@ async def close_resources(res: Resources) -> None:
         await res.pool.close()
     if isinstance(res.history, SQLiteHistoryStore):
         res.history.close()
+    if isinstance(res.feedback, SQLiteFeedbackStore):
+        res.feedback.close()
     res.qdrant.close()

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
+from limits import parse_many
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -38,6 +39,7 @@ class Settings(BaseSettings):
     qdrant_collection: str = Field("bookchat", pattern=r"^[A-Za-z0-9_.-]{1,128}$")
 
     database_url: SecretStr | None = None
+    admin_token: SecretStr | None = None
 
     allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -49,6 +51,13 @@ class Settings(BaseSettings):
     docs_base_url: str = ""
     retrieval_k: int = Field(4, ge=1, le=20)
     history_max_messages: int = Field(12, ge=0, le=100)
+    history_max_chars: int = Field(8000, ge=0, le=100_000)
+
+    # Guards for the open web (service/guards.py): request bodies, per-client rates, tokens.
+    max_body_bytes: int = Field(32 * 1024, ge=1024, le=16 * 1024 * 1024)
+    rate_limit: str = "30/minute;300/day"
+    daily_token_budget: int = Field(100_000, ge=0, le=1_000_000_000)
+    log_format: Literal["text", "json"] = "text"
 
     @model_validator(mode="before")
     @classmethod
@@ -59,10 +68,28 @@ class Settings(BaseSettings):
             }
         return data
 
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate_limits(cls, value: str) -> str:
+        if value.lower() == "off":
+            return "off"
+        try:
+            items = parse_many(value)
+        except ValueError:
+            items = []
+        if not items or any(item.amount < 1 for item in items):
+            raise ValueError('must be like "30/minute;300/day", or "off"')
+        return value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("allowed_origins", mode="before")
     @classmethod
@@ -94,6 +121,13 @@ class Settings(BaseSettings):
         # The Cohere SDK appends /v1 or /v2 itself: ".../v1" would call /v1/v2/chat.
         if value is not None and value.rsplit("/", 1)[-1] in {"v1", "v2"}:
             raise ValueError("must be the bare host (drop the trailing /v1 or /v2)")
+        return value
+
+    @field_validator("admin_token")
+    @classmethod
+    def _long_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters (e.g. openssl rand -hex 32)")
         return value
 
     @field_validator("database_url")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Response
 from pydantic import BaseModel
 
 from service.deps import ResourcesDep, valid_session_id
@@ -40,3 +40,17 @@ async def get_conversation(session_id: str, res: ResourcesDep) -> Conversation:
             for m in messages
         ],
     )
+
+
+@router.delete(
+    "/{session_id}",
+    status_code=204,
+    response_class=Response,
+    summary="Forget a conversation",
+    responses={400: {"description": "Not a UUID"}, 404: {"description": "No such conversation"}},
+)
+async def delete_conversation(session_id: str, res: ResourcesDep) -> Response:
+    sid = valid_session_id(session_id)
+    if not await res.history.clear(sid):
+        raise HTTPException(404, "no conversation with this session id")
+    return Response(status_code=204)

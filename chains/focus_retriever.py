@@ -1,0 +1,123 @@
+"""Retrieval that starts from the reader's focus: the passage they selected, the page they are on.
+
+The widget sends the reader's `location.href` and, in selection mode, the selected passage. The
+focus search looks for the question together with the passage, restricted to the reader's page
+when it is known; its best `focus_k` chunks come first, then the usual search for the question
+alone over the whole book fills the remaining slots. So "what does this mean?" about a passage
+finds the passage's own section, and a question the passage does not answer still finds the
+sections that do.
+
+Chunks carry `metadata.page_url`, which is site-relative ("/docs/ros2/topics") or absolute when
+the book was ingested with DOCS_BASE_URL, and the site may live under a base path
+("/book/docs/ros2/topics"). So the reader's URL is turned into every form its page could be
+stored under and matched with one Qdrant filter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import urlsplit
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from pydantic import Field
+from qdrant_client import models
+
+from chains.retriever import BookRetriever
+
+PAGE_FIELD = "metadata.page_url"
+MAX_SEGMENTS = 12
+# Embedding models read a few hundred tokens: the question, then the start of the passage.
+PASSAGE_QUERY_CHARS = 1000
+
+
+def page_url_forms(url: str) -> list[str]:
+    """Every form a page's stored `page_url` could take for this reader URL, or [] if none."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in {"http", "https", ""}:
+        return []
+    segments = [s for s in parts.path.split("/") if s][-MAX_SEGMENTS:]
+    paths = ["/" + "/".join(segments[i:]) for i in range(len(segments))] or ["/"]
+    if parts.scheme and parts.netloc:
+        paths.insert(0, f"{parts.scheme}://{parts.netloc}{paths[0] if segments else ''}")
+    forms: list[str] = []
+    for path in paths:
+        for form in (path.rstrip("/") or "/", path.rstrip("/") + "/"):
+            if form not in forms:
+                forms.append(form)
+    return forms
+
+
+def _page_filter(forms: list[str]) -> models.Filter:
+    return models.Filter(
+        must=[models.FieldCondition(key=PAGE_FIELD, match=models.MatchAny(any=forms))]
+    )
+
+
+def _key(doc: Document) -> object:
+    return doc.id or doc.metadata.get("_id") or doc.page_content
+
+
+class FocusedRetriever(BookRetriever):
+    """Top-k chunks of the book; given `passage=` or `page_url=`, the focus chunks come first.
+
+    On a page without a passage, a page chunk far less similar to the question than the book's
+    best one (below `page_floor` times its score) is not promoted: a general question asked on
+    an unrelated page keeps its global answer. With neither keyword it answers exactly like
+    BookRetriever, so one instance serves both the chat chain and the plain search route.
+    """
+
+    focus_k: int = Field(2, ge=0, le=20)
+    page_floor: float = Field(0.5, ge=0.0, le=1.0)
+
+    def _get_relevant_documents(
+        self,
+        query: str,
+        *,
+        run_manager: CallbackManagerForRetrieverRun,
+        page_url: str | None = None,
+        passage: str | None = None,
+    ) -> list[Document]:
+        forms = page_url_forms(page_url) if page_url else []
+        if not self.focus_k or not (forms or passage):
+            return super()._get_relevant_documents(query, run_manager=run_manager)
+        embed = self.store.embeddings.embed_query
+        vector = embed(query)
+        book = self._search(vector, self.k, None)
+        where = _page_filter(forms) if forms else None
+        if passage:
+            focused = embed(f"{query}\n{passage[:PASSAGE_QUERY_CHARS]}")
+            focus = self._search(focused, self.focus_k, where)
+        else:
+            floor = self.page_floor * max((d.metadata["score"] for d in book), default=0.0)
+            hits = self._search(vector, self.focus_k, where)
+            focus = [d for d in hits if d.metadata["score"] >= floor]
+        seen = {_key(doc) for doc in focus}
+        merged = focus + [doc for doc in book if _key(doc) not in seen]
+        return merged[: max(self.k, len(focus))]
+
+    def _search(
+        self, vector: list[float], k: int, where: models.Filter | None
+    ) -> list[Document]:
+        hits = self.store.similarity_search_with_score_by_vector(vector, k=k, filter=where)
+        docs = []
+        for doc, score in hits:
+            doc.metadata["score"] = round(float(score), 4)
+            docs.append(doc)
+        return docs
+
+    async def _aget_relevant_documents(
+        self,
+        query: str,
+        *,
+        run_manager,
+        page_url: str | None = None,
+        passage: str | None = None,
+    ) -> list[Document]:
+        return await asyncio.to_thread(
+            self._get_relevant_documents,
+            query,
+            run_manager=run_manager.get_sync(),
+            page_url=page_url,
+            passage=passage,
+        )

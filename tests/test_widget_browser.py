@@ -1,0 +1,198 @@
+"""The website widget in headless Chromium: the /demo page opens it, asks, streams, cites,
+asks about a selection, rates an answer and keeps the conversation across a reload."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from tests.conftest import PROJECT
+from tests.test_playground_browser import CHROMIUM, CHROMIUM_ARGS
+
+DOCS_SCREENSHOT = PROJECT / "docs" / "widget-screenshot.png"
+SELECTED = (
+    "Joint encoders report the angle of each joint, and an IMU reports linear acceleration and "
+    "angular velocity of the torso."
+)
+
+# Counts the streamed updates of the answer bubble, to tell streaming from one final paint.
+COUNT_UPDATES = """() => {
+  const log = document.querySelector('bookchat-widget').shadowRoot.querySelector('.log');
+  window.__updates = 0;
+  new MutationObserver((records) => { window.__updates += records.length; })
+    .observe(log, {subtree: true, childList: true, characterData: true});
+}"""
+
+# Scrolls the chat so the last question and its answer start at the top, for the screenshots.
+SHOW_LAST_QUESTION = """() => {
+  const root = document.querySelector('bookchat-widget').shadowRoot;
+  const questions = root.querySelectorAll('.msg.user');
+  root.querySelector('.log').scrollTop = questions[questions.length - 1].offsetTop - 12;
+}"""
+
+SELECT_TEXT = """(phrase) => {
+  const text = document.getElementById('imu').firstChild;
+  const start = text.data.indexOf(phrase);
+  const range = document.createRange();
+  range.setStart(text, start);
+  range.setEnd(text, start + phrase.length);
+  const selection = document.getSelection();
+  selection.removeAllRanges();
+  selection.addRange(range);
+}"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not shutil.which("chromium"):
+        pytest.fail("chromium is required for the browser tests (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.console_errors = []
+    page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
+    page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
+    yield page
+    context.close()
+
+
+def _ask(page, question: str) -> None:
+    box = page.get_by_label("Your question")
+    box.fill(question)
+    box.press("Enter")
+
+
+def test_widget_streams_cites_and_answers_about_a_selection(page, offline_server, artifacts_dir):
+    page.goto(offline_server.url + "/demo")
+    widget = page.locator("bookchat-widget")
+    widget.get_by_role("button", name="Ask the book").click()
+    page.evaluate(COUNT_UPDATES)
+
+    _ask(page, "What does an IMU measure?")
+    answer = widget.locator(".msg.bot").last
+    cite = answer.locator("a.cite").first
+    cite.wait_for(timeout=30_000)
+    assert page.evaluate("window.__updates") > 10  # token by token, not one paint
+    assert "angular velocity" in answer.inner_text()
+    href = cite.get_attribute("href")
+    assert href.startswith(offline_server.url + "/docs/") and "#" in href
+    assert answer.locator(".sources a").count() >= 1
+    page.evaluate(SHOW_LAST_QUESTION)
+    page.screenshot(path=str(artifacts_dir / "widget-answer.png"))
+    if os.environ.get("UPDATE_DOCS_SCREENSHOT"):  # refresh the README's picture on purpose
+        page.screenshot(path=str(DOCS_SCREENSHOT))
+
+    answer.get_by_role("button", name="Helpful", exact=True).click()
+    answer.get_by_text("Thanks for your feedback.").wait_for(timeout=10_000)
+
+    page.evaluate(SELECT_TEXT, SELECTED)
+    ask_selection = widget.get_by_role("button", name="Ask about this selection")
+    ask_selection.wait_for(state="visible", timeout=5_000)
+    page.screenshot(path=str(artifacts_dir / "widget-ask-selection.png"))
+    ask_selection.click()
+    assert SELECTED in widget.locator(".context").inner_text()
+    _ask(page, "What does an IMU measure?")
+    grounded = widget.locator(".msg.bot").nth(1)
+    grounded.locator("a.cite").first.wait_for(timeout=30_000)
+    text = grounded.inner_text()
+    assert "From the passage you selected" in text
+    assert "From the passage you selected:" in text
+    assert grounded.locator("blockquote").first.inner_text() == SELECTED
+    assert SELECTED in widget.locator(".msg.user").nth(1).inner_text()  # the quoted selection
+    page.evaluate(SHOW_LAST_QUESTION)
+    page.screenshot(path=str(artifacts_dir / "widget-selection.png"))
+
+    page.reload()
+    page.locator("bookchat-widget").get_by_role("button", name="Ask the book").click()
+    restored = page.locator("bookchat-widget .msg.user")
+    restored.nth(1).wait_for(timeout=10_000)
+    assert restored.count() == 2  # the session survived the page load
+    assert page.console_errors == []  # no CSP violation, no script error
+
+
+def test_widget_shows_an_error_and_retries(page, offline_server, artifacts_dir):
+    page.goto(offline_server.url + "/demo")
+    calls = []
+
+    def fail_once(route):
+        calls.append(route.request.url)
+        if len(calls) == 1:
+            route.fulfill(status=503, json={"error": {"status": 503, "message": "starting"}})
+        else:
+            route.continue_()
+
+    page.route("**/api/chat", fail_once)
+    widget = page.locator("bookchat-widget")
+    widget.get_by_role("button", name="Ask the book").click()
+    _ask(page, "What is a ROS 2 topic?")
+    error = widget.locator(".msg.error")
+    error.wait_for(timeout=10_000)
+    assert "starting up" in error.inner_text()
+    page.screenshot(path=str(artifacts_dir / "widget-error.png"))
+    error.get_by_role("button", name="Retry").click()
+    widget.locator(".msg.bot a.cite").first.wait_for(timeout=30_000)
+    assert widget.locator(".msg.error").count() == 0
+    assert len(calls) == 2
+    assert [e for e in page.console_errors if "503" not in e] == []
+
+
+DOCS_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Sensors</title>
+<link rel="icon" href="data:,">
+<script src="{api}/widget.js" async data-api="{api}"></script></head>
+<body><h1>Sensors of a humanoid robot</h1>
+<p>Joint encoders report the angle of each joint, and an IMU reports linear acceleration.</p>
+</body></html>"""
+
+
+@pytest.fixture(scope="module")
+def docs_site(tmp_path_factory):
+    """A stand-in Docusaurus site on its own origin, and a backend that lists it in
+    ALLOWED_ORIGINS (both on loopback: Chromium keeps public pages off local addresses)."""
+    from starlette.applications import Starlette
+    from starlette.responses import HTMLResponse
+    from starlette.routing import Route
+
+    from server import create_app
+    from tests.conftest import offline_settings
+    from tests.support import ServerThread, free_port
+
+    origin = f"http://localhost:{free_port()}"
+    backend = ServerThread(create_app(offline_settings(
+        tmp_path_factory.mktemp("cross-origin"), allowed_origins=origin))).start()
+    page = HTMLResponse(DOCS_PAGE.format(api=backend.url))
+    site = Starlette(routes=[Route("/docs/{path:path}", lambda request: page)])
+    docs = ServerThread(site, port=int(origin.rsplit(":", 1)[1])).start()
+    backend.wait_healthy()
+    yield origin, backend
+    docs.stop()
+    backend.stop()
+
+
+def test_widget_on_the_docs_site_talks_to_the_backend_across_origins(page, docs_site):
+    """The Docusaurus case: the page is on the docs origin, the script and the API on the
+    backend's (CORS preflight, SSE through CORS); citations link to the docs origin."""
+    origin, backend = docs_site
+    chats = []
+    page.on("requestfinished", lambda r: "/api/chat" in r.url and chats.append(r))
+    page.goto(origin + "/docs/foundations/humanoid-sensors")
+    widget = page.locator("bookchat-widget")
+    widget.get_by_role("button", name="Ask the book").click()
+    _ask(page, "What does an IMU measure?")
+    cite = widget.locator(".msg.bot a.cite").first
+    cite.wait_for(timeout=30_000)
+    assert cite.get_attribute("href").startswith(origin + "/docs/")
+    post = next(r for r in chats if r.method == "POST")
+    assert post.header_value("origin") == origin
+    assert post.response().header_value("access-control-allow-origin") == origin
+    assert page.console_errors == []
