@@ -30,6 +30,11 @@ async def info(res: ResourcesDep) -> dict[str, object]:
             "chat": "/chat/invoke",
             "search": "/search/invoke",
             "health": "/api/health",
+            "widget_chat": "/api/chat",
+            "websocket": "/api/ws",
+            "widget": "/widget.js",
+            "demo": "/demo",
+            "metrics": "/metrics",
             "docs": "/docs",
         },
     }
