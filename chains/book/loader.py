@@ -18,10 +18,11 @@ from chains.book.pages import doc_files, read_doc
 from chains.book.routes import doc_slug, page_url
 from chains.book.sections import Section
 
-# Characters of page_content. all-MiniLM-L6-v2 truncates at 256 word pieces; on the two sample
-# books these chunks run ~3.3 characters per word piece (code and emoji are dense), so 800 gives
-# a median of ~140 and a 90th percentile of ~220 word pieces, with ~3% of chunks truncated.
-DEFAULT_CHUNK_SIZE = 800
+# Characters of page_content. all-MiniLM-L6-v2 truncates at 256 word pieces and these books run
+# ~3.3 characters per word piece (code and emoji are dense): at 500 no chunk is truncated. Chosen
+# by bench/eval_retrieval.py: against 800, MRR +3 points and hit@1 +4 on both corpora
+# (bench/RESULTS.md, "Retrieval eval").
+DEFAULT_CHUNK_SIZE = 500
 DEFAULT_CHUNK_OVERLAP = 120
 _ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://bookchat.invalid/chains/book")
 

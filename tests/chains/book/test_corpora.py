@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from chains.book import doc_files, load_book
+from chains.book import DEFAULT_CHUNK_SIZE, doc_files, load_book
 from chains.book.anchors import plain_text, slugify, split_heading_id
 from chains.book.fences import segments
 
@@ -97,4 +97,4 @@ def test_ids_unique_and_stable(book):
 
 def test_chunks_fit_the_size(book):
     _, chunks = book
-    assert all(0 < len(c.page_content) <= 800 for c in chunks)
+    assert all(0 < len(c.page_content) <= DEFAULT_CHUNK_SIZE for c in chunks)

@@ -1,0 +1,2 @@
+"""Pieces of the retrieval eval (`bench/eval_retrieval.py`): configs, chunking, cached
+embeddings, lexical rerank, question sets and metrics."""
