@@ -13,7 +13,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
@@ -29,6 +29,9 @@ from chains.retriever import BookRetriever
 from service import providers
 from service.feedback import FeedbackStore, SQLiteFeedbackStore, make_feedback_store
 from service.settings import Settings
+
+if TYPE_CHECKING:
+    from chains.ingest.run import IngestReport
 
 log = logging.getLogger("bookchat")
 
@@ -99,6 +102,22 @@ async def open_resources(settings: Settings) -> Resources:
     return res
 
 
+async def ingest_docs(res: Resources) -> IngestReport:
+    """Index DOCS_DIR into the live collection with the server's own clients (incremental)."""
+    from chains.ingest.run import ingest
+
+    s = res.settings
+    return await asyncio.to_thread(
+        ingest,
+        s.docs_dir,
+        client=res.qdrant,
+        embeddings=res.embeddings,
+        collection=s.qdrant_collection,
+        record_db_url=s.record_db_url,
+        base_url=s.docs_base_url,
+    )
+
+
 async def _finish_startup(res: Resources, info: vectorstore.CollectionInfo | None) -> None:
     """History and feedback tables, then the sample book when the embedded store is empty;
     then ready."""
@@ -110,18 +129,8 @@ async def _finish_startup(res: Resources, info: vectorstore.CollectionInfo | Non
         except Exception as exc:
             log.warning("history store not ready at start-up: %s", type(exc).__name__)
         if s.qdrant_url is None and (info is None or not info.exists or info.points == 0):
-            from chains.ingest.run import ingest
-
             log.info("embedded store is empty: ingesting %s", s.docs_dir)
-            report = await asyncio.to_thread(
-                ingest,
-                s.docs_dir,
-                client=res.qdrant,
-                embeddings=res.embeddings,
-                collection=s.qdrant_collection,
-                record_db_url=s.record_db_url,
-                base_url=s.docs_base_url,
-            )
+            report = await ingest_docs(res)
             log.info("sample book ingested: %s", report)
         res.phase = "ready"
     except Exception as exc:

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from service.deps import AdminDep, ResourcesDep, valid_session_id
 from service.logs import redact, secrets_of
-from service.resources import Resources
+from service.resources import Resources, ingest_docs
 
 log = logging.getLogger("bookchat")
 router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[AdminDep])
@@ -40,21 +40,12 @@ def _last_job(app: FastAPI) -> IngestJob | None:
 
 
 async def _run_ingest(job: IngestJob, res: Resources) -> None:
-    from chains.ingest.run import ingest
-
-    s = res.settings
     try:
-        report = await asyncio.to_thread(
-            ingest,
-            s.docs_dir,
-            client=res.qdrant,
-            embeddings=res.embeddings,
-            collection=s.qdrant_collection,
-            record_db_url=s.record_db_url,
-            base_url=s.docs_base_url,
-        )
+        report = await ingest_docs(res)
     except Exception as exc:
-        job.status, job.error = "failed", redact(f"{type(exc).__name__}: {exc}", secrets_of(s))
+        job.status, job.error = "failed", redact(
+            f"{type(exc).__name__}: {exc}", secrets_of(res.settings)
+        )
         log.error("admin ingest %s failed: %s", job.id, type(exc).__name__)
     else:
         job.status, job.report = "done", report.as_dict()
