@@ -105,9 +105,11 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Debian's headless Chromium driven by Playwright (no browser download is possible here)."""
+    """Debian's headless Chromium driven by Playwright (no browser download is possible here).
+    Module scope: Playwright's sync API keeps an event loop running in the main thread while it
+    is open, which would break the async tests of later modules."""
     if not shutil.which("chromium"):
         pytest.fail("chromium is required for the browser tests (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
