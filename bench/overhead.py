@@ -1,0 +1,289 @@
+"""What we add on top of the model, side by side in one run: end-to-end latency and time to first
+token of the app (/chat/invoke, /chat/stream, /api/chat when it exists), of the same chain called
+in-process, and of the model alone (the fake Cohere timed directly), at 1, 8, 32 and 128
+concurrent chats. Overhead = app − model, against the configured latency and the measured one.
+At 32 concurrent it also runs follow-up turns (history → condense call), Postgres history, and
+the what-if server (bench/whatif_server.py).
+
+    python -m bench.overhead [--levels 1,8,32,128] [--ttft 0.3 --tps 100 --tokens 40
+                             --embed-latency 0.1] [--cap 8] [--no-followup] [--no-postgres]
+                             [--no-whatif]
+"""
+
+from __future__ import annotations
+
+import argparse
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.harness import (
+    CORPORA,
+    SERVER_ARGV,
+    WHATIF_ARGV,
+    Bench,
+    Meter,
+    ModelProfile,
+    Started,
+    Worker,
+    clone_data_dir,
+    free_port,
+    prepared_data_dir,
+    raise_nofile,
+    reset_fake,
+    rss_mb,
+    server_env,
+    start_fake,
+    start_server,
+    sub,
+    table,
+)
+
+REQUESTS = {1: 12, 8: 80, 32: 256, 128: 512}  # per cell, or fewer when --cap seconds pass
+TARGET_LEVEL = 32
+MODEL = "model (fake, direct)"
+PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
+COLUMNS = [
+    ("level", "conc."), ("target", "target"), ("n", "n"), ("errors", "err"), ("rps", "req/s"),
+    ("p50", "e2e p50"), ("p99", "e2e p99"),
+    ("over_p50", "over p50 (meas.)"), ("over_p99", "over p99 (meas.)"),
+    ("over_cfg_p50", "over p50 (cfg)"), ("over_cfg_p99", "over p99 (cfg)"),
+    ("ttft_p50", "TTFT p50"), ("ttft_add_p50", "TTFT added p50 (meas.)"),
+    ("ttft_add_cfg_p50", "TTFT added p50 (cfg)"), ("ttft_add_p99", "TTFT added p99 (meas.)"),
+    ("cpu_ms", "CPU ms/req"), ("cores", "cores srv/fake/client"),
+]
+
+
+def _args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--levels", default="1,8,32,128")
+    p.add_argument("--ttft", type=float, default=0.3)
+    p.add_argument("--tps", type=float, default=100.0)
+    p.add_argument("--tokens", type=int, default=40)
+    p.add_argument("--embed-latency", type=float, default=0.1)
+    p.add_argument("--scale", type=float, default=1.0, help="multiply the request counts")
+    p.add_argument("--cap", type=float, default=8.0,
+                   help="seconds after which a cell starts no new requests")
+    p.add_argument("--no-followup", action="store_true", help="skip the follow-up turns")
+    p.add_argument("--no-postgres", action="store_true", help="skip the Postgres history run")
+    p.add_argument("--no-whatif", action="store_true", help="skip the what-if server")
+    return p.parse_args()
+
+
+def api_chat_route(url: str) -> dict[str, Any] | None:
+    """/api/chat's request shape when the app serves it (another engineer is adding it)."""
+    paths = httpx.get(url + "/openapi.json", timeout=30).json().get("paths", {})
+    if "/api/chat" not in paths or "post" not in paths["/api/chat"]:
+        return None
+    body = {"message": "$Q", "session_id": "$SID"}
+    probe = httpx.post(url + "/api/chat", timeout=60,
+                       json={"message": "Is this on?", "session_id": str(uuid.uuid4())})
+    if probe.status_code != 200:
+        return {"path": "/api/chat", "body": body, "unusable": probe.status_code}
+    return {"path": "/api/chat", "body": body}
+
+
+class Cells:
+    """Runs cells (one target at one concurrency) and keeps their rows."""
+
+    def __init__(self, profile: ModelProfile, fake_url: str, pids: dict[str, int],
+                 loadgen: Worker, args: argparse.Namespace) -> None:
+        self.profile, self.fake_url, self.pids = profile, fake_url, pids
+        self.loadgen, self.scale, self.cap = loadgen, args.scale, args.cap
+        self.rows: list[dict[str, Any]] = []
+        self.model: dict[tuple[int, bool], dict[str, Any]] = {}
+
+    def run(self, *, level: int, target: str, worker: Worker, process: str,
+            followup: bool = False, **call: Any) -> dict[str, Any]:
+        requests = max(level, int(REQUESTS.get(level, 4 * level) * self.scale))
+        if followup:
+            requests = max(level, requests // 2)
+        warmup = min(level, 8)
+        with Meter(self.pids) as meter:
+            result = worker.call(op="load", concurrency=level, requests=requests,
+                                 duration=self.cap, warmup=warmup, expect=self.profile.reply,
+                                 followup=followup, **call)
+        reset_fake(self.fake_url)
+        lat, ttft = result["latency"], result["ttft"]
+        cfg_total = self.profile.turn_seconds(followup) * 1000
+        cfg_first = self.profile.first_token_seconds(followup) * 1000
+        model = self.model.get((level, followup))
+        row = {
+            "level": level, "target": target + (" (follow-up)" if followup else ""),
+            "followup": followup, "n": result["n"],
+            "errors": result["errors"], "error_kinds": result["error_kinds"],
+            "rps": result["rps"], "p50": lat["p50"], "p99": lat["p99"],
+            "over_cfg_p50": sub(lat["p50"], cfg_total), "over_cfg_p99": sub(lat["p99"], cfg_total),
+            "ttft_p50": ttft["p50"], "ttft_p99": ttft["p99"],
+            "ttft_add_cfg_p50": sub(ttft["p50"], cfg_first),
+            "cpu_ms": round(meter.cpu[process] * 1000 / (result["n"] * (1 + followup)
+                                                         + warmup), 2),
+            "cores": "/".join(str(meter.cpu_share().get(k, "–"))
+                              for k in (process, "fake", "loadgen")),
+            "cpu_s": {k: round(v, 2) for k, v in meter.cpu.items()},
+            "peak_rss_mb": {k: round(v, 1) for k, v in meter.peak_rss.items()},
+            "latency": lat, "ttft": ttft, "client_cpu_s": result["client_cpu_s"],
+            "latencies_ms": result["latencies_ms"], "ttfts_ms": result["ttfts_ms"],
+        }
+        if target == MODEL:
+            self.model[(level, followup)] = row
+        elif model is not None:
+            row.update(
+                over_p50=sub(lat["p50"], model["p50"]), over_p99=sub(lat["p99"], model["p99"]),
+                ttft_add_p50=sub(ttft["p50"], model["ttft_p50"]),
+                ttft_add_p99=sub(ttft["p99"], model["ttft_p99"]),
+            )
+        self.rows.append(row)
+        print(table([row], COLUMNS).splitlines()[-1], flush=True)
+        return row
+
+
+@contextmanager
+def temp_database():
+    """A throw-away Postgres database, so the shared `test` database is left alone."""
+    import psycopg
+
+    name = f"bookchat_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def _start_server(bench: Bench, fake_url: str, tag: str, template: Path,
+                  database_url: str | None = None, argv: list[str] = SERVER_ARGV) -> Started:
+    data_dir = clone_data_dir(template, bench.tmp / f"server-{tag}")
+    env = server_env(port=free_port(), data_dir=data_dir, fake_url=fake_url,
+                     docs_dir=CORPORA["mohsin-raza"], database_url=database_url)
+    server = start_server(env, bench.log_dir, name=f"server-{tag}", argv=argv)
+    bench.child(server.child)
+    print(f"server-{tag} healthy in {server.healthy_s:.1f} s", flush=True)
+    return server
+
+
+def _start_inproc(bench: Bench, fake_url: str, template: Path) -> Worker:
+    """The in-process baseline with the server's settings and its own copy of the data."""
+    data_dir = clone_data_dir(template, bench.tmp / "inproc")
+    env = server_env(port=None, data_dir=data_dir, fake_url=fake_url,
+                     docs_dir=CORPORA["mohsin-raza"])
+    inproc = bench.worker("bench.inproc", "inproc", env)
+    opened = inproc.call(op="open")
+    print(f"in-process chain ready in {opened['seconds']} s ({opened['mode']})", flush=True)
+    return inproc
+
+
+def _app_cells(cells: Cells, level: int, server: Started, api_chat: dict | None, *,
+               followup: bool = False, streams: bool = True, prefix: str = "app") -> None:
+    lg = cells.loadgen
+    cells.run(level=level, target=f"{prefix} /chat/invoke", worker=lg, process="server",
+              base=server.url, kind="invoke", followup=followup)
+    if streams:
+        cells.run(level=level, target=f"{prefix} /chat/stream", worker=lg, process="server",
+                  base=server.url, kind="stream", followup=followup)
+    if streams and api_chat and "unusable" not in api_chat:
+        cells.run(level=level, target=f"{prefix} /api/chat", worker=lg, process="server",
+                  base=server.url, kind="api_chat", api_chat=api_chat, followup=followup)
+
+
+def _model_cell(cells: Cells, level: int, followup: bool = False) -> None:
+    cells.run(level=level, target=MODEL, worker=cells.loadgen, process="fake",
+              base=cells.fake_url, kind="fake", followup=followup)
+
+
+def _inproc_cells(cells: Cells, level: int, inproc: Worker, *, followup: bool = False,
+                  streams: bool = True) -> None:
+    cells.run(level=level, target="in-process ainvoke", worker=inproc, process="inproc",
+              kind="invoke", followup=followup)
+    if streams:
+        cells.run(level=level, target="in-process astream", worker=inproc, process="inproc",
+                  kind="stream", followup=followup)
+
+
+def verdicts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The targets at TARGET_LEVEL concurrent first turns, against the measured model."""
+    out = []
+    for r in rows:
+        judged = r["target"].startswith(("app /", "what-if /"))
+        if r["level"] != TARGET_LEVEL or r["followup"] or not judged:
+            continue
+        checks = [("overhead p50 ≤ 10 ms", r.get("over_p50"), 10.0),
+                  ("overhead p99 ≤ 40 ms", r.get("over_p99"), 40.0)]
+        if not r["target"].endswith("/chat/invoke"):
+            checks.append(("added TTFT p50 ≤ 15 ms", r.get("ttft_add_p50"), 15.0))
+        for name, value, limit in checks:
+            met = value is not None and value <= limit and r["errors"] == 0
+            out.append({"target": r["target"], "check": name, "value": value,
+                        "met": "met" if met else "NOT met"})
+    return out
+
+
+def main() -> None:
+    args = _args()
+    raise_nofile()
+    levels = [int(x) for x in args.levels.split(",")]
+    profile = ModelProfile(ttft=args.ttft, tps=args.tps, tokens=args.tokens,
+                           embed_latency=args.embed_latency)
+    with Bench("overhead") as bench:
+        fake, fake_url = start_fake(profile, bench.log_dir)
+        bench.child(fake)
+        template = prepared_data_dir(
+            bench.tmp, server_env(port=None, data_dir=bench.tmp, fake_url=fake_url),
+            CORPORA["mohsin-raza"])
+        server = _start_server(bench, fake_url, "sqlite", template)
+        inproc = _start_inproc(bench, fake_url, template)
+        loadgen = bench.worker("bench.loadgen", "loadgen")
+        api_chat = api_chat_route(server.url)
+        pids = {"server": server.child.pid, "fake": fake.pid, "inproc": inproc.pid,
+                "loadgen": loadgen.pid}
+        cells = Cells(profile, fake_url, pids, loadgen, args)
+        rss = {"server_idle_mb": round(rss_mb(server.child.pid), 1)}
+        print(f"model profile: {profile.as_dict()}\n/api/chat: {api_chat or 'not served'}\n")
+        print("\n".join(table([], COLUMNS).splitlines()[:2]), flush=True)
+        for level in levels:
+            _model_cell(cells, level)
+            _app_cells(cells, level, server, api_chat)
+            _inproc_cells(cells, level, inproc, streams=level in (1, TARGET_LEVEL))
+        if not args.no_followup:
+            _model_cell(cells, TARGET_LEVEL, followup=True)
+            _app_cells(cells, TARGET_LEVEL, server, api_chat, followup=True, streams=False)
+            _inproc_cells(cells, TARGET_LEVEL, inproc, followup=True, streams=False)
+        rss["server_after_runs_mb"] = round(rss_mb(server.child.pid), 1)
+        for r in cells.rows:
+            r["history"] = "sqlite"
+        inproc.close()
+        server.child.stop()
+        del cells.pids["inproc"]
+        if not args.no_postgres:
+            with temp_database() as pg_url:
+                pg = _start_server(bench, fake_url, "pg", template, pg_url)
+                cells.pids["server"] = pg.child.pid
+                before = len(cells.rows)
+                _app_cells(cells, TARGET_LEVEL, pg, None, prefix="app [pg]", streams=False)
+                if not args.no_followup:
+                    _app_cells(cells, TARGET_LEVEL, pg, None, prefix="app [pg]", followup=True,
+                               streams=False)
+                for r in cells.rows[before:]:
+                    r["history"] = "postgres"
+                pg.child.stop()
+        if not args.no_whatif:
+            whatif = _start_server(bench, fake_url, "whatif", template, argv=WHATIF_ARGV)
+            cells.pids["server"] = whatif.child.pid
+            _app_cells(cells, TARGET_LEVEL, whatif, api_chat, prefix="what-if")
+            whatif.child.stop()
+        results = verdicts(cells.rows)
+        print("\n## targets at 32 concurrent first turns (overhead vs the measured model)\n")
+        print(table(results, [("target", "target"), ("check", "check"), ("value", "value ms"),
+                              ("met", "verdict")]))
+        bench.save({"model_profile": profile.as_dict(), "levels": levels, "cap_s": args.cap,
+                    "whatif_fixes": "blas,parse (bench/whatif_server.py default)",
+                    "api_chat": api_chat, "rows": cells.rows, "verdicts": results, "rss": rss})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""Every benchmark once, one after the other (each in its own process), then the Markdown
+report of all results in bench/out/report.md.
+
+    python -m bench.run_all [--only overhead,streams] [--quick]
+
+--quick shrinks every benchmark to a smoke test of the harness (numbers are not comparable).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+
+from bench.harness import OUT_DIR, PROJECT, PYTHON, machine
+
+BENCHES: dict[str, tuple[list[str], list[str]]] = {
+    # name: (arguments of the full run, arguments of --quick)
+    "startup": ([], ["--restarts", "1", "--load-seconds", "3"]),
+    "overhead": ([], ["--levels", "1,8", "--scale", "0.2", "--cap", "4", "--no-postgres"]),
+    "throughput": ([], ["--duration", "4", "--levels", "1,8"]),
+    "streams": ([], ["--levels", "50,100", "--whatif-levels", "50", "--deadline", "40"]),
+    "retrieval": ([], ["--sizes", "500,2000", "--queries", "40", "--base", "16", "--no-1024"]),
+    "ingestion": ([], ["--corpora", "mohsin-raza", "--reruns", "1"]),
+}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--only", default=",".join(BENCHES))
+    p.add_argument("--quick", action="store_true")
+    args = p.parse_args()
+    started = time.perf_counter()
+    runs = []
+    for name in args.only.split(","):
+        full, quick = BENCHES[name]
+        argv = [PYTHON, "-m", f"bench.{name}", *(quick if args.quick else full)]
+        t0 = time.perf_counter()
+        code = subprocess.run(argv, cwd=PROJECT).returncode
+        runs.append({"benchmark": name, "command": " ".join(["python", *argv[1:]]),
+                     "exit_code": code, "seconds": round(time.perf_counter() - t0, 1)})
+        print(f"\n== {name}: exit {code} in {runs[-1]['seconds']} s\n", flush=True)
+    total = round(time.perf_counter() - started, 1)
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    (OUT_DIR / "run_all.json").write_text(json.dumps(
+        {"machine": machine(), "quick": args.quick, "total_s": total, "runs": runs},
+        indent=1) + "\n")
+    subprocess.run([PYTHON, "-m", "bench.report"], cwd=PROJECT)
+    print(f"all done in {total} s; report: bench/out/report.md")
+    sys.exit(max((r["exit_code"] for r in runs), default=0))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,203 @@
+"""Our ceiling: requests/s of /chat/invoke (and the streams) with an instant model, the same chain
+in-process, wrk on the plain routes, and a py-spy profile of the server under load.
+
+    python -m bench.throughput [--duration 10] [--levels 1,8,32] [--no-profile]
+
+py-spy is a bench-only tool: `pip install py-spy` into the venv (see bench/README.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import flame
+from bench.harness import (
+    CORPORA,
+    OUT_DIR,
+    WHATIF_ARGV,
+    Bench,
+    Meter,
+    ModelProfile,
+    Worker,
+    clone_data_dir,
+    free_port,
+    prepared_data_dir,
+    raise_nofile,
+    reset_fake,
+    server_env,
+    start_fake,
+    start_server,
+    table,
+)
+from bench.overhead import api_chat_route
+
+INSTANT = ModelProfile(ttft=0.0, tps=0.0, tokens=40, embed_latency=0.0)
+COLUMNS = [("target", "target"), ("level", "conc."), ("n", "n"), ("errors", "err"),
+           ("rps", "req/s"), ("p50", "p50 ms"), ("p99", "p99 ms"), ("cpu_ms", "CPU ms/req"),
+           ("cores", "cores srv/fake/client")]
+
+
+def _args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--duration", type=float, default=6.0, help="seconds per cell")
+    p.add_argument("--levels", default="1,8,32")
+    p.add_argument("--no-profile", action="store_true")
+    p.add_argument("--no-whatif", action="store_true", help="skip the what-if server")
+    return p.parse_args()
+
+
+def _wrk(url: str, duration: float, connections: int = 32) -> dict[str, Any]:
+    """wrk with one thread (the machine has two cores to share); req/s and latency."""
+    if shutil.which("wrk") is None:
+        return {"url": url, "skipped": "wrk not installed (apt-get install wrk)"}
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{int(duration)}s", "--latency", url],
+        capture_output=True, text=True, timeout=duration + 60,
+    ).stdout
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = re.search(r"Socket errors:.*", out)
+    dist = dict(re.findall(r"^\s+(50|90|99)%\s+([\d.]+\w+)", out, re.M))
+    return {"url": url, "connections": connections, "rps": float(rps[1]) if rps else None,
+            "p50": dist.get("50"), "p90": dist.get("90"), "p99": dist.get("99"),
+            "non_2xx": int(non2xx[1]) if non2xx else 0,
+            "socket_errors": errors[0] if errors else None}
+
+
+def _profile(pid: int, seconds: float, out: Path) -> subprocess.Popen | None:
+    """py-spy record in the background: raw collapsed stacks with thread names."""
+    if shutil.which("py-spy") is None:
+        return None
+    return subprocess.Popen(
+        ["py-spy", "record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate", "200",
+         "--format", "raw", "--threads", "--output", str(out)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+
+
+class Run:
+    """The processes of this benchmark and the rows measured against them."""
+
+    def __init__(self, args: argparse.Namespace, fake_url: str, pids: dict[str, int]) -> None:
+        self.args, self.fake_url, self.pids = args, fake_url, pids
+        self.rows: list[dict[str, Any]] = []
+
+    def cell(self, target: str, level: int, worker: Worker, process: str, **call: Any
+             ) -> dict[str, Any]:
+        """A closed loop of `level` callers for --duration seconds."""
+        with Meter(self.pids) as meter:
+            r = worker.call(op="load", concurrency=level, duration=self.args.duration,
+                            warmup=level, expect=INSTANT.reply, **call)
+        reset_fake(self.fake_url)
+        row = {"target": target, "level": level, "n": r["n"], "errors": r["errors"],
+               "error_kinds": r["error_kinds"], "rps": r["rps"],
+               "p50": r["latency"]["p50"], "p99": r["latency"]["p99"],
+               "cpu_ms": round(meter.cpu[process] * 1000 / (r["n"] + level), 2),
+               "cores": "/".join(str(meter.cpu_share().get(k, "–"))
+                                 for k in (process, "fake", "loadgen")),
+               "peak_rss_mb": {k: round(v, 1) for k, v in meter.peak_rss.items()}}
+        self.rows.append(row)
+        print(table([row], COLUMNS).splitlines()[-1], flush=True)
+        return row
+
+    def profile(self, name: str, loadgen: Worker, **call: Any) -> dict[str, Any]:
+        """py-spy on the server while the load generator drives `call` for --duration s."""
+        out = OUT_DIR / f"profile-{name}.txt"
+        out.unlink(missing_ok=True)
+        spy = _profile(self.pids["server"], self.args.duration, out)
+        if spy is None:
+            return {"skipped": "py-spy not installed (pip install py-spy)"}
+        time.sleep(0.5)
+        loadgen.call(op="load", duration=self.args.duration, expect=INSTANT.reply, **call)
+        _, err = spy.communicate(timeout=self.args.duration + 60)
+        reset_fake(self.fake_url)
+        if not out.exists():
+            return {"error": err.strip()[-500:]}
+        result = {"file": str(out.relative_to(OUT_DIR.parent.parent)), **flame.analyze(out)}
+        print(f"\n### profile: {name} ({out.name})\n\n{flame.render(result)}", flush=True)
+        return result
+
+
+def main() -> None:
+    args = _args()
+    raise_nofile()
+    levels = [int(x) for x in args.levels.split(",")]
+    top = max(levels)
+    with Bench("throughput") as bench:
+        fake, fake_url = start_fake(INSTANT, bench.log_dir)
+        bench.child(fake)
+        template = prepared_data_dir(
+            bench.tmp, server_env(port=None, data_dir=bench.tmp, fake_url=fake_url),
+            CORPORA["mohsin-raza"])
+        env = server_env(port=free_port(), data_dir=clone_data_dir(template, bench.tmp / "srv"),
+                         fake_url=fake_url, docs_dir=CORPORA["mohsin-raza"])
+        server = start_server(env, bench.log_dir)
+        bench.child(server.child)
+        inproc = bench.worker("bench.inproc", "inproc", {
+            **env, "PORT": "1", "DATA_DIR": str(clone_data_dir(template, bench.tmp / "inproc"))})
+        inproc.call(op="open")
+        loadgen = bench.worker("bench.loadgen", "loadgen")
+        api_chat = api_chat_route(server.url)
+        usable_api_chat = api_chat is not None and "unusable" not in api_chat
+        run = Run(args, fake_url, {"server": server.child.pid, "fake": fake.pid,
+                                   "loadgen": loadgen.pid, "inproc": inproc.pid})
+
+        print("\n".join(table([], COLUMNS).splitlines()[:2]), flush=True)
+        for level in levels:
+            run.cell("app /chat/invoke", level, loadgen, "server", base=server.url, kind="invoke")
+        run.cell("app /chat/stream", top, loadgen, "server", base=server.url, kind="stream")
+        if usable_api_chat:
+            run.cell("app /api/chat", top, loadgen, "server", base=server.url, kind="api_chat",
+                     api_chat=api_chat)
+        for level in sorted({1, top}):
+            run.cell("in-process ainvoke", level, inproc, "inproc", kind="invoke")
+        run.cell("model alone (fake, direct)", top, loadgen, "fake", base=fake_url, kind="fake")
+
+        wrk = [_wrk(server.url + path, args.duration) for path in ("/api/health", "/")]
+        print("\n" + table(wrk, [("url", "wrk"), ("connections", "conn."), ("rps", "req/s"),
+                                 ("p50", "p50"), ("p99", "p99"), ("non_2xx", "non-2xx")]))
+
+        profiles: dict[str, Any] = {}
+        if not args.no_profile:
+            profiles["invoke"] = run.profile("invoke", loadgen, base=server.url,
+                                             concurrency=top, kind="invoke")
+            if usable_api_chat:
+                profiles["api-chat"] = run.profile("api-chat", loadgen, base=server.url,
+                                                   concurrency=top, kind="api_chat",
+                                                   api_chat=api_chat)
+        if not args.no_whatif:
+            inproc.close()
+            server.child.stop()
+            print("\n## what-if: the server with fixes blas,parse applied "
+                  "(bench/whatif_server.py)\n", flush=True)
+            env = {**env, "PORT": str(free_port()),
+                   "DATA_DIR": str(clone_data_dir(template, bench.tmp / "whatif"))}
+            whatif = start_server(env, bench.log_dir, name="server-whatif", argv=WHATIF_ARGV)
+            bench.child(whatif.child)
+            run.pids["server"] = whatif.child.pid
+            print("\n".join(table([], COLUMNS).splitlines()[:2]), flush=True)
+            for level in sorted({1, top}):
+                run.cell("what-if /chat/invoke", level, loadgen, "server", base=whatif.url,
+                         kind="invoke")
+            run.cell("what-if /chat/stream", top, loadgen, "server", base=whatif.url,
+                     kind="stream")
+            if usable_api_chat:
+                run.cell("what-if /api/chat", top, loadgen, "server", base=whatif.url,
+                         kind="api_chat", api_chat=api_chat)
+            if not args.no_profile:
+                profiles["invoke-whatif"] = run.profile("invoke-whatif", loadgen,
+                                                        base=whatif.url, concurrency=top,
+                                                        kind="invoke")
+        bench.save({"model_profile": INSTANT.as_dict(), "rows": run.rows, "wrk": wrk,
+                    "whatif_fixes": "blas,parse (bench/whatif_server.py default)",
+                    "api_chat": api_chat, "profiles": profiles})
+
+
+if __name__ == "__main__":
+    main()

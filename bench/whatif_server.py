@@ -1,0 +1,99 @@
+"""What-if launcher (bench only, never deployed): `python server.py` with proposed fixes applied
+first, so a benchmark can show the gain before anyone changes the app.
+
+BENCH_WHATIF_FIXES (comma-separated, default "blas,parse") picks them:
+
+- parse: the Cohere SDK (5.x) parses every streamed chat event with `parse_obj_as`, which builds a
+  new pydantic TypeAdapter and walks the type's annotations (typing.get_type_hints) looking for
+  alias metadata, per event. Chat stream events carry no alias metadata, so for that one type the
+  walk is a no-op: validate with one cached TypeAdapter instead.
+- blas: numpy's OpenBLAS starts one worker thread per core, and embedded Qdrant's cosine search
+  (a matrix-vector product per query) wakes it; on 2 vCPUs the spinning worker costs about as much
+  CPU as it saves. OPENBLAS_NUM_THREADS=1 (set before numpy is imported) keeps BLAS on the
+  calling thread.
+- pool: the SDK's httpx client keeps httpx's default limits (100 connections, 20 kept alive), so
+  the 101st concurrent answer waits inside the SDK for a connection. Give the chat model's async
+  client a pool as large as the streams we want to hold.
+
+    BENCH_WHATIF_FIXES=blas,parse,pool python -m bench.whatif_server   (env vars as server.py)
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from typing import Any
+
+import pydantic
+
+DEFAULT = "blas,parse"
+POOL_SIZE = 2000
+
+
+def _fix_parse() -> None:
+    from cohere.core import pydantic_utilities
+    from cohere.v2.types import V2ChatStreamResponse
+
+    parse_obj_as = pydantic_utilities.parse_obj_as
+    adapter = functools.cache(pydantic.TypeAdapter)
+
+    def parse_stream_event(type_: Any, object_: Any) -> Any:
+        if type_ is V2ChatStreamResponse:
+            return adapter(type_).validate_python(object_)
+        return parse_obj_as(type_, object_)
+
+    # parse_sse_obj looks parse_obj_as up in its module at call time
+    pydantic_utilities.parse_obj_as = parse_stream_event
+
+
+def _fix_pool() -> None:
+    import cohere
+    import httpx
+
+    from service import providers
+
+    make_llm = providers.make_llm
+
+    def make_llm_with_pool(settings: Any, embeddings: Any) -> Any:
+        llm = make_llm(settings, embeddings)
+        if settings.cohere_api_key is not None:
+            limits = httpx.Limits(max_connections=POOL_SIZE, max_keepalive_connections=POOL_SIZE)
+            llm.async_client = cohere.AsyncClient(
+                api_key=settings.cohere_api_key.get_secret_value(),
+                base_url=settings.cohere_base_url,
+                timeout=settings.cohere_timeout_seconds,
+                httpx_client=httpx.AsyncClient(timeout=settings.cohere_timeout_seconds,
+                                               limits=limits),
+            )
+        return llm
+
+    providers.make_llm = make_llm_with_pool  # resources calls providers.make_llm at start-up
+
+
+def _fix_blas() -> None:
+    if "numpy" in sys.modules:
+        raise RuntimeError("the blas fix must run before numpy is imported")
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"
+
+
+FIXES = {"blas": _fix_blas, "parse": _fix_parse, "pool": _fix_pool}
+
+
+def apply(names: str) -> list[str]:
+    wanted = {n.strip() for n in names.split(",") if n.strip()}
+    unknown = wanted - FIXES.keys()
+    if unknown:
+        raise ValueError(f"unknown fixes {sorted(unknown)}; known: {sorted(FIXES)}")
+    applied = [name for name in FIXES if name in wanted]  # blas first, before any numpy import
+    for name in applied:
+        FIXES[name]()
+    return applied
+
+
+if __name__ == "__main__":
+    print(f"what-if fixes: {apply(os.environ.get('BENCH_WHATIF_FIXES', DEFAULT))}",
+          file=sys.stderr)
+    import server
+
+    sys.exit(server.main())
