@@ -1,4 +1,4 @@
-"""Reads a py-spy profile in collapsed-stack form (`py-spy record --format raw --threads`) and
+"""Reads a py-spy profile in collapsed-stack form (`py-spy record --format raw [--gil]`) and
 says where the time goes: self time by package, inclusive time of functions, and what is ours.
 
     python -m bench.flame bench/out/profile-invoke.txt [--top 25]

@@ -17,7 +17,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.harness import CORPORA, MODEL_DIR, PROJECT, PYTHON, Bench, base_env, table
+from bench.harness import Bench
+from bench.procs import CORPORA, MODEL_DIR, PROJECT, PYTHON, base_env
+from bench.stats import table
 
 COLUMNS = [("corpus", "corpus"), ("run", "run"), ("wall_s", "wall s"),
            ("reported_s", "ingest's own s"), ("cpu_s", "CPU s"), ("max_rss_mb", "peak RSS MB"),

@@ -11,8 +11,8 @@ import time
 import uuid
 from typing import Any
 
-from bench.harness import Sample, closed_loop, serve_worker
 from bench.loadgen import _question
+from bench.workers import Sample, closed_loop, serve_worker
 
 _state: dict[str, Any] = {}
 

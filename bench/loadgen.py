@@ -1,5 +1,5 @@
 """The load generator: async httpx clients in a process of their own, driven by the bench scripts
-over stdin/stdout (one JSON command per line, see harness.serve_worker).
+over stdin/stdout (one JSON command per line, see workers.serve_worker).
 
 Request kinds:
   invoke      POST /chat/invoke (LangServe)
@@ -21,7 +21,9 @@ from typing import Any
 
 import httpx
 
-from bench.harness import API_KEY, Sample, closed_loop, own_cpu_seconds, serve_worker, summary
+from bench.procs import API_KEY
+from bench.stats import summary
+from bench.workers import Sample, closed_loop, own_cpu_seconds, serve_worker
 
 QUESTIONS = (
     "What does an inertial measurement unit measure on a humanoid robot?",

@@ -20,27 +20,24 @@ from typing import Any
 
 import httpx
 
-from bench.harness import (
+from bench.harness import Bench
+from bench.procs import (
     CORPORA,
     SERVER_ARGV,
     WHATIF_ARGV,
-    Bench,
-    Meter,
     ModelProfile,
     Started,
-    Worker,
     clone_data_dir,
     free_port,
     prepared_data_dir,
     raise_nofile,
     reset_fake,
-    rss_mb,
     server_env,
     start_fake,
     start_server,
-    sub,
-    table,
 )
+from bench.stats import Meter, rss_mb, sub, table
+from bench.workers import Worker
 
 REQUESTS = {1: 12, 8: 80, 32: 256, 128: 512}  # per cell, or fewer when --cap seconds pass
 TARGET_LEVEL = 32

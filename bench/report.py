@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bench.harness import OUT_DIR, table
+from bench.procs import OUT_DIR
+from bench.stats import table
 
 OVERHEAD_COLUMNS = [
     ("level", "conc."), ("target", "target"), ("n", "n"), ("errors", "err"), ("rps", "req/s"),
@@ -62,6 +63,13 @@ def render() -> str:
                 table(doc["rows"], OVERHEAD_COLUMNS), "",
                 table(doc["verdicts"], [("target", "target"), ("check", "check"),
                                         ("value", "value ms"), ("met", "verdict")]), ""]
+    for name in ("ttft", "ttft-whatif"):
+        doc = _load(name)
+        if doc:
+            out += [f"## {name} (fixes: {', '.join(doc['fixes']) or 'none'})", _head(doc), "",
+                    table(doc["steps"], [("step", "step"), ("what", "what"), ("n", "n"),
+                                         ("p50", "p50 ms"), ("p90", "p90 ms"),
+                                         ("max", "max ms")]), ""]
     doc = _load("throughput")
     if doc:
         from bench.throughput import COLUMNS
@@ -71,6 +79,12 @@ def render() -> str:
                                    ("p50", "p50"), ("p99", "p99"), ("non_2xx", "non-2xx")]), ""]
         for name, prof in doc.get("profiles", {}).items():
             out += _profile(name, prof)
+    doc = _load("chain_cost")
+    if doc:
+        out += ["## chain_cost", _head(doc), "",
+                table(doc["rows"], [("fixes", "what-if fixes"), ("variant", "variant"),
+                                    ("cpu_ms", "CPU ms/answer"), ("wall_ms", "wall ms/answer")]),
+                ""]
     doc = _load("streams")
     if doc:
         from bench.streams import COLUMNS

@@ -18,8 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from bench.harness import CORPORA, MODEL_DIR, Bench, rss_mb, summary, table
+from bench.harness import Bench
 from bench.loadgen import QUESTIONS
+from bench.procs import CORPORA, MODEL_DIR
+from bench.stats import rss_mb, summary, table
 
 COLUMNS = [("dim", "dim"), ("points", "chunks"), ("what", "measured"), ("n", "n"),
            ("p50", "p50 ms"), ("p99", "p99 ms"), ("mean", "mean ms")]

@@ -14,16 +14,23 @@ import subprocess
 import sys
 import time
 
-from bench.harness import OUT_DIR, PROJECT, PYTHON, machine
+from bench.procs import OUT_DIR, PROJECT, PYTHON, shown
+from bench.stats import machine
 
-BENCHES: dict[str, tuple[list[str], list[str]]] = {
-    # name: (arguments of the full run, arguments of --quick)
-    "startup": ([], ["--restarts", "1", "--load-seconds", "3"]),
-    "overhead": ([], ["--levels", "1,8", "--scale", "0.2", "--cap", "4", "--no-postgres"]),
-    "throughput": ([], ["--duration", "4", "--levels", "1,8"]),
-    "streams": ([], ["--levels", "50,100", "--whatif-levels", "50", "--deadline", "40"]),
-    "retrieval": ([], ["--sizes", "500,2000", "--queries", "40", "--base", "16", "--no-1024"]),
-    "ingestion": ([], ["--corpora", "mohsin-raza", "--reruns", "1"]),
+BENCHES: dict[str, tuple[str, list[str], list[str]]] = {
+    # name: (module, arguments of the full run, arguments of --quick)
+    "startup": ("startup", [], ["--restarts", "1", "--load-seconds", "3"]),
+    "overhead": ("overhead", [], ["--levels", "1,8", "--scale", "0.2", "--cap", "4",
+                                  "--no-postgres"]),
+    "ttft": ("ttft", [], ["--requests", "5"]),
+    "ttft-whatif": ("ttft", ["--fixes", "blas,parse"], ["--requests", "5", "--fixes", "blas"]),
+    "throughput": ("throughput", [], ["--duration", "4", "--levels", "1,8"]),
+    "chain_cost": ("chain_cost", [], ["--requests", "5"]),
+    "streams": ("streams", [], ["--levels", "50,100", "--whatif-levels", "50",
+                                "--deadline", "40"]),
+    "retrieval": ("retrieval", [], ["--sizes", "500,2000", "--queries", "40", "--base", "16",
+                                    "--no-1024"]),
+    "ingestion": ("ingestion", [], ["--corpora", "mohsin-raza", "--reruns", "1"]),
 }
 
 
@@ -35,8 +42,8 @@ def main() -> None:
     started = time.perf_counter()
     runs = []
     for name in args.only.split(","):
-        full, quick = BENCHES[name]
-        argv = [PYTHON, "-m", f"bench.{name}", *(quick if args.quick else full)]
+        module, full, quick = BENCHES[name]
+        argv = [PYTHON, "-m", f"bench.{module}", *(quick if args.quick else full)]
         t0 = time.perf_counter()
         code = subprocess.run(argv, cwd=PROJECT).returncode
         runs.append({"benchmark": name, "command": " ".join(["python", *argv[1:]]),
@@ -48,7 +55,7 @@ def main() -> None:
         {"machine": machine(), "quick": args.quick, "total_s": total, "runs": runs},
         indent=1) + "\n")
     subprocess.run([PYTHON, "-m", "bench.report"], cwd=PROJECT)
-    print(f"all done in {total} s; report: bench/out/report.md")
+    print(f"all done in {total} s; report: {shown(OUT_DIR / 'report.md')}")
     sys.exit(max((r["exit_code"] for r in runs), default=0))
 
 

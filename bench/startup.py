@@ -15,21 +15,19 @@ import time
 from collections import Counter
 from typing import Any
 
-from bench.harness import (
+from bench.harness import Bench
+from bench.procs import (
     PROJECT,
     PYTHON,
-    Bench,
-    Meter,
     ModelProfile,
     base_env,
     free_port,
     reset_fake,
-    rss_mb,
     server_env,
     start_fake,
     start_server,
-    table,
 )
+from bench.stats import Meter, rss_mb, table
 
 COLUMNS = [("mode", "mode"), ("boot", "boot"), ("listen_s", "first HTTP answer s"),
            ("healthy_s", "healthy s"), ("idle_rss_mb", "idle RSS MB")]

@@ -15,27 +15,24 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from bench.harness import (
+from bench.harness import Bench
+from bench.procs import (
     CORPORA,
     SERVER_ARGV,
     WHATIF_ARGV,
-    Bench,
-    Meter,
     ModelProfile,
     Started,
-    Worker,
     clone_data_dir,
     free_port,
     prepared_data_dir,
     raise_nofile,
     reset_fake,
-    rss_mb,
     server_env,
     start_fake,
     start_server,
-    table,
-    thread_count,
 )
+from bench.stats import Meter, rss_mb, table, thread_count
+from bench.workers import Worker
 
 COLUMNS = [
     ("server", "server"), ("streams", "streams"), ("completed", "completed"), ("errors", "errors"),

@@ -17,29 +17,30 @@ from pathlib import Path
 from typing import Any
 
 from bench import flame
-from bench.harness import (
+from bench.harness import Bench
+from bench.overhead import api_chat_route
+from bench.procs import (
     CORPORA,
     OUT_DIR,
     WHATIF_ARGV,
-    Bench,
-    Meter,
     ModelProfile,
-    Worker,
     clone_data_dir,
     free_port,
     prepared_data_dir,
     raise_nofile,
     reset_fake,
     server_env,
+    shown,
     start_fake,
     start_server,
-    table,
 )
-from bench.overhead import api_chat_route
+from bench.stats import Meter, main_thread_share, table
+from bench.workers import Worker
 
 INSTANT = ModelProfile(ttft=0.0, tps=0.0, tokens=40, embed_latency=0.0)
 COLUMNS = [("target", "target"), ("level", "conc."), ("n", "n"), ("errors", "err"),
            ("rps", "req/s"), ("p50", "p50 ms"), ("p99", "p99 ms"), ("cpu_ms", "CPU ms/req"),
+           ("main_ms", "event-loop thread ms/req"), ("other_ms", "other threads ms/req"),
            ("cores", "cores srv/fake/client")]
 
 
@@ -71,12 +72,13 @@ def _wrk(url: str, duration: float, connections: int = 32) -> dict[str, Any]:
 
 
 def _profile(pid: int, seconds: float, out: Path) -> subprocess.Popen | None:
-    """py-spy record in the background: raw collapsed stacks with thread names."""
+    """py-spy record in the background: collapsed stacks of whichever thread holds the GIL,
+    i.e. the Python work that limits one process (native threads such as BLAS are not seen)."""
     if shutil.which("py-spy") is None:
         return None
     return subprocess.Popen(
         ["py-spy", "record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate", "200",
-         "--format", "raw", "--threads", "--output", str(out)],
+         "--format", "raw", "--gil", "--output", str(out)],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )
 
@@ -91,14 +93,18 @@ class Run:
     def cell(self, target: str, level: int, worker: Worker, process: str, **call: Any
              ) -> dict[str, Any]:
         """A closed loop of `level` callers for --duration seconds."""
+        main0 = main_thread_share(self.pids[process])
         with Meter(self.pids) as meter:
             r = worker.call(op="load", concurrency=level, duration=self.args.duration,
                             warmup=level, expect=INSTANT.reply, **call)
+        main_cpu = main_thread_share(self.pids[process], main0)
         reset_fake(self.fake_url)
         row = {"target": target, "level": level, "n": r["n"], "errors": r["errors"],
                "error_kinds": r["error_kinds"], "rps": r["rps"],
                "p50": r["latency"]["p50"], "p99": r["latency"]["p99"],
                "cpu_ms": round(meter.cpu[process] * 1000 / (r["n"] + level), 2),
+               "main_ms": round(main_cpu * 1000 / (r["n"] + level), 2),
+               "other_ms": round((meter.cpu[process] - main_cpu) * 1000 / (r["n"] + level), 2),
                "cores": "/".join(str(meter.cpu_share().get(k, "–"))
                                  for k in (process, "fake", "loadgen")),
                "peak_rss_mb": {k: round(v, 1) for k, v in meter.peak_rss.items()}}
@@ -119,7 +125,7 @@ class Run:
         reset_fake(self.fake_url)
         if not out.exists():
             return {"error": err.strip()[-500:]}
-        result = {"file": str(out.relative_to(OUT_DIR.parent.parent)), **flame.analyze(out)}
+        result = {"file": shown(out), **flame.analyze(out)}
         print(f"\n### profile: {name} ({out.name})\n\n{flame.render(result)}", flush=True)
         return result
 
