@@ -64,6 +64,7 @@ COPY --from=builder /opt/model /opt/model
 ENV HOME=/home/user \
     PATH=/home/user/.local/bin:/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
+    OPENBLAS_NUM_THREADS=1 \
     PORT=7860 \
     EMBED_MODEL_DIR=/opt/model \
     DATA_DIR=/home/user/app/data
