@@ -18,6 +18,7 @@ from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
 
+import psycopg
 from langchain_core.runnables import Runnable
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -35,6 +36,11 @@ FAILURES: dict[str | None, tuple[str, str]] = {
     "model": ("model_failed", "The language model failed while answering. Please try again."),
     None: ("internal_error", "Something went wrong while answering. Please try again."),
 }
+# Whatever the stage: the history could not be read before, or written after, the answer.
+HISTORY_DOWN = (
+    "history_unavailable",
+    "The conversation store is unavailable; nothing was saved. Please try again shortly.",
+)
 CANCELLED = {"code": "cancelled", "message": "The answer was cancelled; nothing was saved."}
 
 
@@ -122,7 +128,8 @@ class Turn:
                         if name == "ChatModel":
                             usage = _usage(event["data"].get("output"))
         except Exception as exc:
-            code, message = FAILURES.get(stage, FAILURES[None])
+            failure = FAILURES.get(stage, FAILURES[None])
+            code, message = HISTORY_DOWN if isinstance(exc, psycopg.OperationalError) else failure
             log.warning("chat turn failed (%s): %s", code, type(exc).__name__)
             yield "error", error_data(code, message)
             return

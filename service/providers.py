@@ -55,7 +55,7 @@ def make_pool(settings: Settings) -> AsyncConnectionPool | None:
         min_size=1,
         max_size=10,
         open=False,
-        timeout=10.0,
+        timeout=settings.database_wait_seconds,
         check=AsyncConnectionPool.check_connection,
         kwargs={"autocommit": True},
         name="bookchat",

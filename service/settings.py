@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     qdrant_collection: str = Field("bookchat", pattern=r"^[A-Za-z0-9_.-]{1,128}$")
 
     database_url: SecretStr | None = None
+    # How long a request waits for a pooled Postgres connection (e.g. through a restart).
+    database_wait_seconds: float = Field(5.0, gt=0, le=60)
     admin_token: SecretStr | None = None
 
     allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)

@@ -29,7 +29,9 @@ def pg_url() -> str:
 
 @pytest.fixture(scope="session")
 async def pg_pool(pg_url):
+    # checked on borrow: the Postgres restart test takes the server away mid-session
     pool = AsyncConnectionPool(pg_url, min_size=1, max_size=4, open=False,
+                               check=AsyncConnectionPool.check_connection,
                                kwargs={"autocommit": True})
     await pool.open(wait=True)
     yield pool

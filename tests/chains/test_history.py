@@ -55,3 +55,33 @@ async def test_sessions_are_isolated_and_clear_only_their_own(store):
 
 async def test_ping(store):
     await store.ping()
+
+
+async def test_a_turn_is_stored_whole_or_not_at_all_on_postgres(pg_pool):
+    """The pool's connections autocommit, yet a failure at the answer's row must not leave the
+    question stored alone: psycopg's executemany sends both inserts in one pipeline sync, which
+    Postgres runs as one implicit transaction. A trigger refuses the answer's row."""
+    table = f"history_atomic_{uuid.uuid4().hex[:8]}"
+    store = PostgresHistoryStore(pg_pool, table=table)
+    await store.setup()
+    async with pg_pool.connection() as conn:
+        await conn.execute(
+            f"CREATE FUNCTION {table}_refuse() RETURNS trigger AS $$ BEGIN"
+            f" IF NEW.message::text LIKE '%refused answer%' THEN"
+            f" RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql"
+        )
+        await conn.execute(
+            f'CREATE TRIGGER refuse BEFORE INSERT ON "{table}"'
+            f" FOR EACH ROW EXECUTE FUNCTION {table}_refuse()"
+        )
+    try:
+        sid = str(uuid.uuid4())
+        with pytest.raises(Exception, match="refused"):
+            await store.add_messages(sid, [HumanMessage("q"), AIMessage("refused answer")])
+        assert await store.get_messages(sid) == []
+        await store.add_messages(sid, [HumanMessage("q"), AIMessage("kept answer")])
+        assert [m.content for m in await store.get_messages(sid)] == ["q", "kept answer"]
+    finally:
+        async with pg_pool.connection() as conn:
+            await conn.execute(f'DROP TABLE "{table}"')
+            await conn.execute(f"DROP FUNCTION {table}_refuse()")
