@@ -6,6 +6,13 @@ Run: python server.py  (embedded defaults: offline answers, embedded Qdrant, SQL
 
 from __future__ import annotations
 
+import os
+
+# Before numpy loads (qdrant-client imports it): embedded Qdrant's per-query matrix product
+# otherwise wakes an OpenBLAS worker that spins on the second core (bench/RESULTS.md: 253 → 141
+# ms CPU per answer). The Dockerfile and ./dev serve set it too; an explicit value wins.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import logging
 import sys
 from collections.abc import AsyncIterator

@@ -60,11 +60,11 @@ def cohere_embeddings(
     *, api_key: SecretStr, model: str, base_url: str | None, timeout: float
 ) -> Embeddings:
     """CohereEmbeddings; document vs query input_type is chosen by the class itself."""
-    from langchain_cohere import CohereEmbeddings
+    from chains.cohere_embeddings import FastCohereEmbeddings
 
     # The SDK already retries 429/5xx twice with backoff; CohereEmbeddings' own retry loop
     # (default 3 tries, 4-10 s apart) on top of it would hold a reader ~17 s before an error.
-    return CohereEmbeddings(
+    return FastCohereEmbeddings(
         cohere_api_key=api_key,
         model=model,
         base_url=base_url,

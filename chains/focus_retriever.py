@@ -78,33 +78,11 @@ class FocusedRetriever(BookRetriever):
         page_url: str | None = None,
         passage: str | None = None,
     ) -> list[Document]:
-        forms = page_url_forms(page_url) if page_url else []
-        if not self.focus_k or not (forms or passage):
+        texts = self._queries(query, page_url, passage)
+        if texts is None:
             return super()._get_relevant_documents(query, run_manager=run_manager)
-        embed = self.store.embeddings.embed_query
-        vector = embed(query)
-        book = self._search(vector, self.k, None)
-        where = _page_filter(forms) if forms else None
-        if passage:
-            focused = embed(f"{query}\n{passage[:PASSAGE_QUERY_CHARS]}")
-            focus = self._search(focused, self.focus_k, where)
-        else:
-            floor = self.page_floor * max((d.metadata["score"] for d in book), default=0.0)
-            hits = self._search(vector, self.focus_k, where)
-            focus = [d for d in hits if d.metadata["score"] >= floor]
-        seen = {_key(doc) for doc in focus}
-        merged = focus + [doc for doc in book if _key(doc) not in seen]
-        return merged[: max(self.k, len(focus))]
-
-    def _search(
-        self, vector: list[float], k: int, where: models.Filter | None
-    ) -> list[Document]:
-        hits = self.store.similarity_search_with_score_by_vector(vector, k=k, filter=where)
-        docs = []
-        for doc, score in hits:
-            doc.metadata["score"] = round(float(score), 4)
-            docs.append(doc)
-        return docs
+        vectors = [self.store.embeddings.embed_query(text) for text in texts]
+        return self._focused(vectors, page_url, passage)
 
     async def _aget_relevant_documents(
         self,
@@ -114,10 +92,34 @@ class FocusedRetriever(BookRetriever):
         page_url: str | None = None,
         passage: str | None = None,
     ) -> list[Document]:
-        return await asyncio.to_thread(
-            self._get_relevant_documents,
-            query,
-            run_manager=run_manager.get_sync(),
-            page_url=page_url,
-            passage=passage,
-        )
+        texts = self._queries(query, page_url, passage)
+        if texts is None:
+            return await super()._aget_relevant_documents(query, run_manager=run_manager)
+        embed = self.store.embeddings.aembed_query
+        vectors = list(await asyncio.gather(*(embed(text) for text in texts)))
+        return await asyncio.to_thread(self._focused, vectors, page_url, passage)
+
+    def _queries(self, query: str, page_url: str | None, passage: str | None) -> list[str] | None:
+        """The texts to embed for a focused search; None when there is nothing to focus on."""
+        if not self.focus_k or not ((page_url and page_url_forms(page_url)) or passage):
+            return None
+        if passage:
+            return [query, f"{query}\n{passage[:PASSAGE_QUERY_CHARS]}"]
+        return [query]
+
+    def _focused(
+        self, vectors: list[list[float]], page_url: str | None, passage: str | None
+    ) -> list[Document]:
+        """The focus chunks first, then the book's best for the question alone."""
+        forms = page_url_forms(page_url) if page_url else []
+        book = self._search(vectors[0], self.k, None)
+        where = _page_filter(forms) if forms else None
+        if passage:
+            focus = self._search(vectors[1], self.focus_k, where)
+        else:
+            floor = self.page_floor * max((d.metadata["score"] for d in book), default=0.0)
+            hits = self._search(vectors[0], self.focus_k, where)
+            focus = [d for d in hits if d.metadata["score"] >= floor]
+        seen = {_key(doc) for doc in focus}
+        merged = focus + [doc for doc in book if _key(doc) not in seen]
+        return merged[: max(self.k, len(focus))]

@@ -13,26 +13,23 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from operator import itemgetter
 from typing import Any
 
 from langchain_core.documents import Document
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
-from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 from langchain_core.runnables import (
     ConfigurableFieldSpec,
     Runnable,
-    RunnableBranch,
     RunnableConfig,
     RunnableGenerator,
     RunnableLambda,
-    RunnablePassthrough,
 )
 from pydantic import BaseModel, Field, field_validator
 
 from chains.history import HistoryStore, parse_session_id
+from chains.parsers import InlineStrOutputParser
 from chains.prompt_budget import trim_history
 from chains.prompts import load_prompt
 from chains.sources import format_selection, format_sources
@@ -83,28 +80,10 @@ def _input_of(value: Any) -> ChatInput:
     return ChatInput.model_validate(value)
 
 
-def _retrieval(retriever: Runnable[str, list[Document]]) -> Runnable[dict, list[Document]]:
-    """Search the book for the standalone question, focused on the reader's passage and page.
-
-    The focus goes to the retriever as `passage=` / `page_url=` keywords, only when given.
-    """
-    named = retriever.with_config(run_name="Retrieve")
-
-    def focus_of(inputs: dict) -> dict[str, str]:
-        focus = {"passage": inputs.get("selected_text"), "page_url": inputs.get("page_url")}
-        return {key: value for key, value in focus.items() if value}
-
-    # When condensing fails mid-stream, this step still sees the input without the question: the
-    # chain fails with the condense error, so there is nothing to search for.
-    def search(inputs: dict, config: RunnableConfig) -> list[Document]:
-        question = inputs.get("standalone_question")
-        return named.invoke(question, config, **focus_of(inputs)) if question else []
-
-    async def asearch(inputs: dict, config: RunnableConfig) -> list[Document]:
-        question = inputs.get("standalone_question")
-        return await named.ainvoke(question, config, **focus_of(inputs)) if question else []
-
-    return RunnableLambda(search, afunc=asearch).with_config(run_name="SearchBook")
+def _focus_of(request: ChatInput) -> dict[str, str]:
+    """The retriever's `passage=` / `page_url=` keywords, only those given."""
+    focus = {"passage": request.selected_text, "page_url": request.page_url}
+    return {key: value for key, value in focus.items() if value}
 
 
 def heuristic_condenser() -> Runnable[dict, str]:
@@ -129,25 +108,13 @@ def llm_condenser(llm: BaseChatModel) -> Runnable[dict, str]:
             ("human", "{question}"),
         ]
     )
-    return prompt | llm | StrOutputParser()
+    return prompt | llm | InlineStrOutputParser()
 
 
 def build_answer_chain(
-    *,
-    retriever: Runnable[str, list[Document]],
-    llm: BaseChatModel,
-    condenser: Runnable[dict, str],
-    book_title: str = "Physical AI & Humanoid Robotics",
+    llm: BaseChatModel, book_title: str = "Physical AI & Humanoid Robotics"
 ) -> Runnable[dict, str]:
-    """{question, history, selected_text?, page_url?} → streamed answer text.
-
-    Every step is named for traces and events. A question about a selection is not condensed:
-    the selection, not the earlier turns, is what it refers to.
-    """
-    condense = RunnableBranch(
-        (lambda x: not x["history"] or bool(x.get("selected_text")), itemgetter("question")),
-        condenser,
-    ).with_config(run_name="CondenseQuestion")
+    """{question, history, sources, selection} → streamed answer text: prompt → model → parser."""
     answer_prompt = ChatPromptTemplate.from_messages(
         [
             ("system", load_prompt("answer_system")),
@@ -156,22 +123,9 @@ def build_answer_chain(
         ]
     ).partial(book_title=book_title)
     return (
-        RunnablePassthrough.assign(standalone_question=condense).with_config(
-            run_name="WithStandaloneQuestion"
-        )
-        | RunnablePassthrough.assign(docs=_retrieval(retriever)).with_config(run_name="WithDocs")
-        | RunnablePassthrough.assign(
-            # .get: when streaming, a failed search still reaches this step, without docs
-            sources=RunnableLambda(lambda x: format_sources(x.get("docs") or [])).with_config(
-                run_name="FormatSources"
-            ),
-            selection=RunnableLambda(
-                lambda x: format_selection(x.get("selected_text"), x.get("page_url"))
-            ).with_config(run_name="FormatSelection"),
-        ).with_config(run_name="WithSources")
-        | answer_prompt.with_config(run_name="AnswerPrompt")
+        answer_prompt.with_config(run_name="AnswerPrompt")
         | llm.with_config(run_name="ChatModel")
-        | StrOutputParser().with_config(run_name="AnswerParser")
+        | InlineStrOutputParser().with_config(run_name="AnswerParser")
     ).with_config(run_name="Answer")
 
 
@@ -194,13 +148,15 @@ def build_rag_chain(
     book_title: str = "Physical AI & Humanoid Robotics",
 ) -> Runnable[ChatInput, str]:
     """The published chat chain: ChatInput → answer text, history keyed by session_id."""
-    answer = build_answer_chain(
-        retriever=retriever,
-        llm=llm,
-        condenser=condenser if condenser is not None else llm_condenser(llm),
-        book_title=book_title,
+    answer = build_answer_chain(llm, book_title)
+    condense = (condenser if condenser is not None else llm_condenser(llm)).with_config(
+        run_name="CondenseQuestion"
     )
+    retrieve = retriever.with_config(run_name="Retrieve")
 
+    # The steps are awaited in order rather than composed with RunnablePassthrough.assign: each
+    # assign layer is a RunnableParallel whose runs, callbacks and stream plumbing cost more CPU
+    # per answer than the steps themselves (bench/RESULTS.md, "What the composition costs").
     async def converse(inputs: AsyncIterator[Any], config: RunnableConfig) -> AsyncIterator[str]:
         last = None
         async for item in inputs:
@@ -211,14 +167,20 @@ def build_rag_chain(
         message_id = str(configurable.get("message_id") or uuid.uuid4())
         past: list[BaseMessage] = await history.get_messages(session_id)
         past = trim_history(past, max_messages=max_history_messages, max_chars=max_history_chars)
-        parts: list[str] = []
-        inputs = {
+        # A question about a selection is not condensed: the selection, not the earlier turns,
+        # is what it refers to.
+        question = request.question
+        if past and not request.selected_text:
+            question = await condense.ainvoke({"question": question, "history": past}, config)
+        docs = await retrieve.ainvoke(question, config, **_focus_of(request))
+        prompt_inputs = {
             "question": request.question,
             "history": past,
-            "selected_text": request.selected_text,
-            "page_url": request.page_url,
+            "sources": format_sources(docs),
+            "selection": format_selection(request.selected_text, request.page_url),
         }
-        async for chunk in answer.astream(inputs, config):
+        parts: list[str] = []
+        async for chunk in answer.astream(prompt_inputs, config):
             parts.append(chunk)
             yield chunk
         await history.add_messages(

@@ -9,6 +9,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from langchain_qdrant import QdrantVectorStore
 from pydantic import ConfigDict, Field
+from qdrant_client import models
 
 
 class BookRetriever(BaseRetriever):
@@ -22,14 +23,20 @@ class BookRetriever(BaseRetriever):
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun
     ) -> list[Document]:
-        hits = self.store.similarity_search_with_score(query, k=self.k)
+        return self._search(self.store.embeddings.embed_query(query), self.k)
+
+    async def _aget_relevant_documents(self, query: str, *, run_manager) -> list[Document]:
+        # The query embedding is awaited (Cohere's async client, no thread); only the search,
+        # which embedded Qdrant runs in numpy, goes to a thread.
+        vector = await self.store.embeddings.aembed_query(query)
+        return await asyncio.to_thread(self._search, vector, self.k)
+
+    def _search(
+        self, vector: list[float], k: int, where: models.Filter | None = None
+    ) -> list[Document]:
+        hits = self.store.similarity_search_with_score_by_vector(vector, k=k, filter=where)
         docs = []
         for doc, score in hits:
             doc.metadata["score"] = round(float(score), 4)
             docs.append(doc)
         return docs
-
-    async def _aget_relevant_documents(self, query: str, *, run_manager) -> list[Document]:
-        return await asyncio.to_thread(
-            self._get_relevant_documents, query, run_manager=run_manager.get_sync()
-        )

@@ -3,6 +3,7 @@ Postgres or SQLite. Only the lifespan calls them."""
 
 from __future__ import annotations
 
+import httpx
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 from psycopg_pool import AsyncConnectionPool
@@ -11,31 +12,58 @@ from qdrant_client import QdrantClient
 from chains.embeddings import OfflineEmbeddings, cohere_embeddings
 from chains.history import HistoryStore, PostgresHistoryStore, SQLiteHistoryStore
 from chains.offline_llm import ExtractiveChatModel
+from service import cohere_tuning
 from service.settings import Settings
 
 
-def make_embeddings(settings: Settings) -> Embeddings:
+def make_cohere_http(settings: Settings) -> httpx.AsyncClient | None:
+    """The connection pool the async Cohere clients share; None when offline."""
+    if settings.cohere_api_key is None:
+        return None
+    return cohere_tuning.pooled_http_client(
+        settings.cohere_max_connections, settings.cohere_timeout_seconds
+    )
+
+
+def _pooled(client: object, settings: Settings, http: httpx.AsyncClient | None) -> None:
+    """Give a langchain-cohere object an async client on the shared pool."""
+    if http is not None and settings.cohere_api_key is not None:
+        client.async_client = cohere_tuning.async_cohere_client(  # type: ignore[attr-defined]
+            settings.cohere_api_key.get_secret_value(),
+            settings.cohere_base_url,
+            settings.cohere_timeout_seconds,
+            http,
+        )
+
+
+def make_embeddings(settings: Settings, http: httpx.AsyncClient | None = None) -> Embeddings:
     if settings.cohere_api_key is not None:
-        return cohere_embeddings(
+        embeddings = cohere_embeddings(
             api_key=settings.cohere_api_key,
             model=settings.cohere_embed_model,
             base_url=settings.cohere_base_url,
             timeout=settings.cohere_timeout_seconds,
         )
+        _pooled(embeddings, settings, http)
+        return embeddings
     return OfflineEmbeddings(settings.model_dir)
 
 
-def make_llm(settings: Settings, embeddings: Embeddings) -> BaseChatModel:
+def make_llm(
+    settings: Settings, embeddings: Embeddings, http: httpx.AsyncClient | None = None
+) -> BaseChatModel:
     if settings.cohere_api_key is not None:
         from langchain_cohere import ChatCohere
 
-        return ChatCohere(
+        llm = ChatCohere(
             cohere_api_key=settings.cohere_api_key,
             model=settings.cohere_chat_model,
             base_url=settings.cohere_base_url,
             timeout_seconds=settings.cohere_timeout_seconds,
             temperature=0.2,
         )
+        _pooled(llm, settings, http)
+        return llm
     return ExtractiveChatModel(embeddings=embeddings)
 
 

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+import httpx
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import Runnable
@@ -26,7 +27,7 @@ from chains.focus_retriever import FocusedRetriever
 from chains.history import HistoryStore, SQLiteHistoryStore
 from chains.rag import build_rag_chain, heuristic_condenser
 from chains.retriever import BookRetriever
-from service import providers
+from service import cohere_tuning, providers
 from service.feedback import FeedbackStore, SQLiteFeedbackStore, make_feedback_store
 from service.settings import Settings
 
@@ -51,6 +52,7 @@ class Resources:
     retriever: BookRetriever
     chat_chain: Runnable
     feedback: FeedbackStore
+    http: httpx.AsyncClient | None = None  # the Cohere clients' shared connection pool
     phase: Phase = "starting"
     startup_error: str | None = None
     started_at: float = field(default_factory=time.monotonic)
@@ -70,8 +72,11 @@ class Resources:
 
 async def open_resources(settings: Settings) -> Resources:
     """Create every client; raises EmbeddingMismatchError for a collection of another model."""
-    embeddings = await asyncio.to_thread(providers.make_embeddings, settings)
-    llm = providers.make_llm(settings, embeddings)
+    http = providers.make_cohere_http(settings)
+    if http is not None:
+        cohere_tuning.cache_stream_event_parsing()
+    embeddings = await asyncio.to_thread(providers.make_embeddings, settings, http)
+    llm = providers.make_llm(settings, embeddings, http)
     qdrant = providers.make_qdrant(settings)
     pool = providers.make_pool(settings)
     if pool is not None:
@@ -88,7 +93,9 @@ async def open_resources(settings: Settings) -> Resources:
         max_history_chars=settings.history_max_chars,
     )
     feedback = make_feedback_store(pool, settings.sqlite_path)
-    res = Resources(settings, embeddings, llm, qdrant, pool, history, retriever, chain, feedback)
+    res = Resources(
+        settings, embeddings, llm, qdrant, pool, history, retriever, chain, feedback, http
+    )
     try:
         info = await asyncio.to_thread(vectorstore.describe, qdrant, settings.qdrant_collection)
         vectorstore.check_model(info, embeddings)
@@ -151,3 +158,5 @@ async def close_resources(res: Resources) -> None:
     if isinstance(res.feedback, SQLiteFeedbackStore):
         res.feedback.close()
     res.qdrant.close()
+    if res.http is not None:
+        await res.http.aclose()

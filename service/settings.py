@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     cohere_embed_model: str = "embed-v4.0"
     cohere_base_url: str | None = None
     cohere_timeout_seconds: float = Field(60.0, gt=0, le=600)
+    # Connections to Cohere shared by every answer in flight (one per streaming answer).
+    cohere_max_connections: int = Field(1000, ge=1, le=10_000)
 
     qdrant_url: str | None = None
     qdrant_api_key: SecretStr | None = None

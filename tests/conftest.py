@@ -57,9 +57,11 @@ def fake_cohere():
 
 @pytest.fixture
 def cohere(fake_cohere):
-    """The session's fake Cohere with faults and recorded requests reset for this test."""
+    """The session's fake Cohere with faults and recorded requests reset for this test, and
+    again after it, so a fault left armed cannot reach a session fixture started later."""
     fake_cohere.reset()
-    return fake_cohere
+    yield fake_cohere
+    fake_cohere.reset()
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,25 @@
+"""The answer's output parser: StrOutputParser, without a thread hop per streamed token.
+
+langchain-core's BaseTransformOutputParser._atransform runs `parse_result` in the default
+executor for every chunk, so a 40-token answer made 40 round trips through the thread pool
+(bench/RESULTS.md). Taking the text out of a message chunk is a few attribute reads: done inline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from langchain_core.messages import BaseMessage
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.outputs import ChatGeneration, Generation
+
+
+class InlineStrOutputParser(StrOutputParser):
+    """StrOutputParser whose async stream parses each chunk on the event loop."""
+
+    async def _atransform(self, input: AsyncIterator[str | BaseMessage]) -> AsyncIterator[str]:
+        async for chunk in input:
+            if isinstance(chunk, BaseMessage):
+                yield self.parse_result([ChatGeneration(message=chunk)])
+            else:
+                yield self.parse_result([Generation(text=chunk)])
