@@ -1,6 +1,10 @@
 """What-if launcher (bench only, never deployed): `python server.py` with proposed fixes applied
 first, so a benchmark can show the gain before anyone changes the app.
 
+All three fixes below have since landed in the app (server.py sets OPENBLAS_NUM_THREADS,
+service/cohere_tuning.py caches the stream parsing and shares a large connection pool), so
+run_all no longer runs what-if passes; the launcher stays for trying the next proposal.
+
 BENCH_WHATIF_FIXES (comma-separated, default "blas,parse") picks them:
 
 - parse: the Cohere SDK (5.x) parses every streamed chat event with `parse_obj_as`, which builds a
