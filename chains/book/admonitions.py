@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from chains.book.fences import closes, open_fence
+from chains.book.fences import code_lines
 
 _OPEN = re.compile(
     r"^(?P<indent>[ \t]*)(?P<colons>:{3,})(?P<kind>[A-Za-z][\w-]*)"
@@ -30,15 +30,8 @@ def label_line(indent: str, kind: str, title: str) -> str:
 def convert_admonitions(markdown: str) -> str:
     """Replace admonition fences outside code blocks with their label line."""
     out: list[str] = []
-    fence = None
-    for line in markdown.split("\n"):
-        if fence is not None:
-            out.append(line)
-            if closes(line, fence):
-                fence = None
-            continue
-        fence = open_fence(line)
-        if fence is not None:
+    for line, code in code_lines(markdown):
+        if code:
             out.append(line)
             continue
         if _CLOSE.match(line):

@@ -44,6 +44,19 @@ def closes(line: str, fence: Fence) -> bool:
     return len(stripped) >= len(fence.marker) and set(stripped) == {fence.marker[0]}
 
 
+def code_lines(text: str) -> Iterator[tuple[str, bool]]:
+    """Each line with whether it belongs to a fenced block (its fences included)."""
+    fence: Fence | None = None
+    for line in text.split("\n"):
+        if fence is None:
+            fence = open_fence(line)
+            yield line, fence is not None
+        else:
+            yield line, True
+            if closes(line, fence):
+                fence = None
+
+
 def segments(text: str) -> Iterator[tuple[Fence | None, str]]:
     """Split text into runs of prose (fence None) and whole fenced blocks, lines kept intact."""
     lines = text.split("\n")

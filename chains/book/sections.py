@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, replace
 
 from chains.book.anchors import Slugger, heading_text_and_id
-from chains.book.fences import closes, open_fence
+from chains.book.fences import code_lines
 
 _ATX = re.compile(r"^[ \t]*(#{1,6})(?:[ \t]+(.*?))?[ \t]*$")
 _ATX_CLOSING = re.compile(r"(?:^|[ \t]+)#+$")
@@ -81,17 +81,10 @@ def _with_body(section: Section, lines: list[str]) -> Section:
 def _items(markdown: str) -> list[Item]:
     """Lines and headings; a setext underline turns its paragraph into one heading."""
     items: list[Item] = []
-    fence = None
     paragraph: int | None = None  # index where the current paragraph began, -1 if not one
-    for line in markdown.split("\n"):
-        if fence is not None:
-            items.append(line)
-            if closes(line, fence):
-                fence = None
-            continue
-        fence = open_fence(line)
-        atx = _ATX.match(line) if fence is None else None
-        if fence is not None or atx is not None:
+    for line, code in code_lines(markdown):
+        atx = None if code else _ATX.match(line)
+        if code or atx is not None:
             items.append(line if atx is None else (len(atx.group(1)), _content(atx.group(2))))
             paragraph = None
             continue

@@ -16,9 +16,10 @@ from typing import Any, Literal
 from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
 from pydantic import BaseModel
 
-from service.deps import AdminDep, ResourcesDep, valid_session_id
+from service.deps import AdminDep, ResourcesDep
 from service.logs import redact, secrets_of
 from service.resources import Resources, ingest_docs
+from service.routes.conversation import forget
 
 log = logging.getLogger("bookchat")
 router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[AdminDep])
@@ -99,8 +100,6 @@ async def ingest_status(request: Request) -> IngestJob:
     responses={400: {"description": "Not a UUID"}, 404: {"description": "No such conversation"}},
 )
 async def delete_conversation(session_id: str, res: ResourcesDep) -> Response:
-    sid = valid_session_id(session_id)
-    if not await res.history.clear(sid):
-        raise HTTPException(404, "no conversation with this session id")
+    await forget(res, session_id)
     log.info("admin deleted a conversation")
     return Response(status_code=204)

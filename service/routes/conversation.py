@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, Response
 from pydantic import BaseModel
 
 from service.deps import ResourcesDep, valid_session_id
+from service.resources import Resources
 
 router = APIRouter(prefix="/api/conversation", tags=["conversations"])
 
@@ -50,7 +51,11 @@ async def get_conversation(session_id: str, res: ResourcesDep) -> Conversation:
     responses={400: {"description": "Not a UUID"}, 404: {"description": "No such conversation"}},
 )
 async def delete_conversation(session_id: str, res: ResourcesDep) -> Response:
-    sid = valid_session_id(session_id)
-    if not await res.history.clear(sid):
-        raise HTTPException(404, "no conversation with this session id")
+    await forget(res, session_id)
     return Response(status_code=204)
+
+
+async def forget(res: Resources, session_id: str) -> None:
+    """Delete a conversation's turns: 400 unless a UUID, 404 when there are none."""
+    if not await res.history.clear(valid_session_id(session_id)):
+        raise HTTPException(404, "no conversation with this session id")
