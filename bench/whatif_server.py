@@ -24,31 +24,18 @@ BENCH_WHATIF_FIXES (comma-separated, default "blas,parse") picks them:
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 from typing import Any
-
-import pydantic
 
 DEFAULT = "blas,parse"
 POOL_SIZE = 2000
 
 
 def _fix_parse() -> None:
-    from cohere.core import pydantic_utilities
-    from cohere.v2.types import V2ChatStreamResponse
+    from service.cohere_tuning import cache_stream_event_parsing
 
-    parse_obj_as = pydantic_utilities.parse_obj_as
-    adapter = functools.cache(pydantic.TypeAdapter)
-
-    def parse_stream_event(type_: Any, object_: Any) -> Any:
-        if type_ is V2ChatStreamResponse:
-            return adapter(type_).validate_python(object_)
-        return parse_obj_as(type_, object_)
-
-    # parse_sse_obj looks parse_obj_as up in its module at call time
-    pydantic_utilities.parse_obj_as = parse_stream_event
+    cache_stream_event_parsing()  # the fix as it landed in the app
 
 
 def _fix_pool() -> None:

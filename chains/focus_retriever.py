@@ -78,11 +78,12 @@ class FocusedRetriever(BookRetriever):
         page_url: str | None = None,
         passage: str | None = None,
     ) -> list[Document]:
-        texts = self._queries(query, page_url, passage)
+        forms = page_url_forms(page_url) if page_url else []
+        texts = self._queries(query, forms, passage)
         if texts is None:
             return super()._get_relevant_documents(query, run_manager=run_manager)
         vectors = [self.store.embeddings.embed_query(text) for text in texts]
-        return self._focused(vectors, page_url, passage)
+        return self._focused(vectors, forms, passage)
 
     async def _aget_relevant_documents(
         self,
@@ -92,26 +93,26 @@ class FocusedRetriever(BookRetriever):
         page_url: str | None = None,
         passage: str | None = None,
     ) -> list[Document]:
-        texts = self._queries(query, page_url, passage)
+        forms = page_url_forms(page_url) if page_url else []
+        texts = self._queries(query, forms, passage)
         if texts is None:
             return await super()._aget_relevant_documents(query, run_manager=run_manager)
         embed = self.store.embeddings.aembed_query
         vectors = list(await asyncio.gather(*(embed(text) for text in texts)))
-        return await asyncio.to_thread(self._focused, vectors, page_url, passage)
+        return await asyncio.to_thread(self._focused, vectors, forms, passage)
 
-    def _queries(self, query: str, page_url: str | None, passage: str | None) -> list[str] | None:
+    def _queries(self, query: str, forms: list[str], passage: str | None) -> list[str] | None:
         """The texts to embed for a focused search; None when there is nothing to focus on."""
-        if not self.focus_k or not ((page_url and page_url_forms(page_url)) or passage):
+        if not self.focus_k or not (forms or passage):
             return None
         if passage:
             return [query, f"{query}\n{passage[:PASSAGE_QUERY_CHARS]}"]
         return [query]
 
     def _focused(
-        self, vectors: list[list[float]], page_url: str | None, passage: str | None
+        self, vectors: list[list[float]], forms: list[str], passage: str | None
     ) -> list[Document]:
         """The focus chunks first, then the book's best for the question alone."""
-        forms = page_url_forms(page_url) if page_url else []
         book = self._search(vectors[0], self.k, None)
         where = _page_filter(forms) if forms else None
         if passage:

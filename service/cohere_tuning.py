@@ -22,8 +22,6 @@ from typing import Any
 import httpx
 import pydantic
 
-_installed = False
-
 
 def pooled_http_client(max_connections: int, timeout: float) -> httpx.AsyncClient:
     """The async HTTP client the Cohere clients share; closed in the lifespan."""
@@ -66,12 +64,11 @@ def has_alias_metadata(type_: Any, _seen: set[int] | None = None) -> bool:
 
 def cache_stream_event_parsing() -> bool:
     """Parse chat stream events with one cached TypeAdapter; False when left to the SDK."""
-    global _installed
-    if _installed:
-        return True
     from cohere.core import pydantic_utilities
     from cohere.v2.types import V2ChatStreamResponse
 
+    if hasattr(pydantic_utilities.parse_obj_as, "sdk"):  # installed already
+        return True
     if has_alias_metadata(V2ChatStreamResponse):
         return False
     sdk_parse = pydantic_utilities.parse_obj_as
@@ -82,8 +79,7 @@ def cache_stream_event_parsing() -> bool:
             return adapter(type_).validate_python(object_)
         return sdk_parse(type_, object_)
 
-    parse_obj_as.sdk = sdk_parse  # type: ignore[attr-defined]  # for the equivalence test
+    parse_obj_as.sdk = sdk_parse  # type: ignore[attr-defined]  # marks it; the tests compare
     # parse_sse_obj looks parse_obj_as up in its module at call time
     pydantic_utilities.parse_obj_as = parse_obj_as
-    _installed = True
     return True

@@ -38,24 +38,12 @@ async def _ask(client: httpx.AsyncClient, reader: int, session_id: str, turn: in
                                                     "config": cfg})
         assert r.status_code == 200, r.text
         return r.json()["output"]
-    body = {"message": question, "session_id": session_id}
-    async with client.stream("POST", "/api/chat", json=body) as r:
-        assert r.status_code == 200
-        lines = [line async for line in r.aiter_lines()]
-    events = sse_events(_Lines(lines))
+    r = await client.post("/api/chat", json={"message": question, "session_id": session_id})
+    assert r.status_code == 200
+    events = sse_events(r)  # the whole body was read: iter_lines replays it
     assert events[-1][0] == "done", events[-3:]
     assert events[-1][1]["session_id"] == session_id
     return "".join(d["text"] for name, d in events if name == "token")
-
-
-class _Lines:
-    """The shape sse_events reads: iter_lines() over lines already received."""
-
-    def __init__(self, lines: list[str]) -> None:
-        self._lines = lines
-
-    def iter_lines(self):
-        return iter(self._lines)
 
 
 async def _reader(client: httpx.AsyncClient, reader: int, session_id: str) -> list[str]:
