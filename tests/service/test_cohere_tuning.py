@@ -11,7 +11,7 @@ from cohere.core import pydantic_utilities
 from cohere.core.http_sse._models import ServerSentEvent
 from cohere.types import EmbedByTypeResponse
 from cohere.v2.types import V2ChatStreamResponse
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
 from service import cohere_tuning, providers
 from service.settings import load_settings
@@ -67,6 +67,30 @@ def test_cached_parsing_gives_what_the_sdk_gives(installed, event):
     assert ours.model_dump() == sdk.model_dump()
 
 
+def test_an_event_type_the_sdk_does_not_declare_is_refused_as_the_sdk_refuses_it(installed):
+    event = {"type": "brand-new-event", "index": 0, "delta": {"x": 1}}
+    with pytest.raises(ValidationError) as sdk:
+        installed.sdk(V2ChatStreamResponse, event)
+    with pytest.raises(ValidationError) as ours:
+        pydantic_utilities.parse_sse_obj(
+            ServerSentEvent(event=event["type"], data=json.dumps(event)), V2ChatStreamResponse
+        )
+    assert ours.value.errors() == sdk.value.errors()  # the error came from the SDK's own path
+
+
+def test_events_are_dispatched_on_their_type_not_tried_in_turn():
+    adapter = cohere_tuning.discriminated_adapter(V2ChatStreamResponse)
+    schema = adapter.core_schema
+    while schema["type"] != "tagged-union":  # unwrap definitions/metadata layers
+        schema = schema["schema"]
+    assert schema["discriminator"] == "type"
+    assert "content-delta" in schema["choices"] and "message-end" in schema["choices"]
+
+
+def test_a_union_without_type_literals_is_left_to_the_sdk():
+    assert cohere_tuning.discriminated_adapter(EmbedByTypeResponse | V2ChatStreamResponse) is None
+
+
 def test_other_types_still_take_the_sdk_path(installed):
     body = payloads.embed_response(["a"], [[0.5, 0.25]], by_type=True, input_tokens=1)
     assert installed(EmbedByTypeResponse, body) == installed.sdk(EmbedByTypeResponse, body)
@@ -89,8 +113,9 @@ async def test_the_chat_model_and_embedder_share_the_pooled_client(tmp_path):
         embeddings = providers.make_embeddings(settings, http)
         for client in (llm.async_client, embeddings.async_client):
             assert client._client_wrapper.httpx_client.httpx_client is http
-        pool = http._transport._pool
-        assert pool._max_connections == 1500 and pool._max_keepalive_connections == 1500
+        pools = [shard._pool for shard in http._transport.shards]
+        assert sum(pool._max_connections for pool in pools) >= 1500
+        assert max(pool._max_connections for pool in pools) <= 32
     finally:
         await http.aclose()
     assert providers.make_cohere_http(load_settings(data_dir=tmp_path, cohere_api_key=None)) is None
