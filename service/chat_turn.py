@@ -1,8 +1,12 @@
-"""One chat turn as the widget's event contract, read from the chain's own stream of events.
+"""One chat turn as the widget's event contract, read from the chain's own output and callbacks.
 
-LangServe's /chat and these events come from the same chain: `astream_events(version="v2")`,
-picked by the run names the chain sets — "Retrieve" ends with the numbered documents,
-"AnswerParser" streams the answer text, "ChatModel" ends with the token usage.
+LangServe's /chat and these events come from the same chain. The answer text is the chain's
+`astream` output; an inline callback handler watches the runs by the names the chain sets —
+"Retrieve" ends with the numbered documents, "ChatModel" ends with the token usage — and which
+step is running, for the error code. (`astream_events` gives the same, but taps every run's
+stream per token: 16 ms of CPU per answer, a third of the route's; bench/RESULTS.md, run 3.)
+The chain runs in its own task so `sources` goes out as soon as retrieval ends, before the
+model's first token.
 
 Events, in order: `session` → `sources` → `token`… → `done`; on a failure an `error` event ends
 the turn instead. The turn is stored in the history by the chain itself, only when the answer
@@ -11,14 +15,18 @@ completed, so a turn cancelled or cut before `done` leaves nothing behind.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
 import psycopg
+from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.outputs import LLMResult
 from langchain_core.runnables import Runnable
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -100,45 +108,97 @@ class Turn:
     async def events(self) -> AsyncIterator[Event]:
         """session, sources, token…, then done or error."""
         yield "session", {"session_id": self.session_id}
-        config = {"configurable": {"session_id": self.session_id, "message_id": self.message_id}}
+        queue: asyncio.Queue[Event] = asyncio.Queue()
+        watch = _TurnWatch(queue.put_nowait)
+        config = {
+            "configurable": {"session_id": self.session_id, "message_id": self.message_id},
+            "callbacks": [watch],
+        }
+
+        async def run() -> None:
+            try:
+                async with aclosing(self.chain.astream(self.inputs, config)) as stream:
+                    async for text in stream:
+                        if text:
+                            queue.put_nowait(("token", text))
+            except Exception as exc:
+                queue.put_nowait((_FAILED, exc))
+                return
+            self.completed = True
+            queue.put_nowait((_END, None))
+
         sources: list[dict[str, object]] = []
         parts: list[str] = []
-        usage: dict[str, int] | None = None
-        stage: str | None = None
+        task = asyncio.create_task(run())
         try:
-            stream = self.chain.astream_events(self.inputs, config, version="v2")
-            async with aclosing(stream) as events:
-                async for event in events:
-                    kind, name = event["event"], event["name"]
-                    if kind == "on_retriever_start":
-                        stage = "retrieval"
-                    elif kind == "on_chat_model_start":
-                        stage = "model"
-                    elif kind == "on_retriever_end" and name == "Retrieve":
-                        stage = None
-                        sources = source_list(event["data"].get("output") or [])
-                        yield "sources", sources
-                    elif kind == "on_parser_stream" and name == "AnswerParser":
-                        text = event["data"].get("chunk")
-                        if text:
-                            parts.append(text)
-                            yield "token", {"text": text}
-                    elif kind == "on_chat_model_end":
-                        stage = None
-                        if name == "ChatModel":
-                            usage = _usage(event["data"].get("output"))
-        except Exception as exc:
-            failure = FAILURES.get(stage, FAILURES[None])
-            code, message = HISTORY_DOWN if isinstance(exc, psycopg.OperationalError) else failure
-            log.warning("chat turn failed (%s): %s", code, type(exc).__name__)
-            yield "error", error_data(code, message)
-            return
-        self.completed = True
+            while True:
+                name, data = await queue.get()
+                if name == _END:
+                    break
+                if name == _FAILED:
+                    code, message = _failure(data, watch.stage)
+                    log.warning("chat turn failed (%s): %s", code, type(data).__name__)
+                    yield "error", error_data(code, message)
+                    return
+                if name == "sources":
+                    sources = data
+                elif name == "token":
+                    parts.append(data)
+                    data = {"text": data}
+                yield name, data
+        finally:
+            if not task.done():
+                task.cancel()
+                await asyncio.wait([task])
         done: dict[str, Any] = {
             "session_id": self.session_id,
             "message_id": self.message_id,
             "citations": cited_sources("".join(parts), sources),
         }
-        if usage:
-            done["usage"] = usage
+        if watch.usage:
+            done["usage"] = watch.usage
         yield "done", done
+
+
+_END = "_end"
+_FAILED = "_failed"
+
+
+def _failure(exc: BaseException, stage: str | None) -> tuple[str, str]:
+    if isinstance(exc, psycopg.OperationalError):
+        return HISTORY_DOWN
+    return FAILURES.get(stage, FAILURES[None])
+
+
+class _TurnWatch(BaseCallbackHandler):
+    """Inline callbacks of one turn: the step running, the sources, the answer's usage."""
+
+    run_inline = True  # called on the event loop, in order with the chain's own steps
+
+    def __init__(self, emit: Callable[[Event], None]) -> None:
+        self.emit = emit
+        self.stage: str | None = None
+        self.usage: dict[str, int] | None = None
+        self._names: dict[UUID, str | None] = {}
+
+    def on_retriever_start(self, serialized: Any, query: str, *, run_id: UUID, **kw: Any) -> None:
+        self.stage = "retrieval"
+        self._names[run_id] = kw.get("name")
+
+    def on_retriever_end(self, documents: Any, *, run_id: UUID, **kw: Any) -> None:
+        if self._names.pop(run_id, None) == "Retrieve":
+            self.stage = None
+            self.emit(("sources", source_list(documents or [])))
+
+    def on_chat_model_start(
+        self, serialized: Any, messages: Any, *, run_id: UUID, **kw: Any
+    ) -> None:
+        self.stage = "model"
+        self._names[run_id] = kw.get("name")
+
+    def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kw: Any) -> None:
+        self.stage = None
+        if self._names.pop(run_id, None) == "ChatModel":
+            for generations in response.generations:
+                for generation in generations:
+                    self.usage = _usage(getattr(generation, "message", None)) or self.usage

@@ -3,6 +3,7 @@ sees depending on the step that failed."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
@@ -39,6 +40,17 @@ class _Breaks(GenericFakeChatModel):
             yield chunk
 
 
+class _Gated(GenericFakeChatModel):
+    """Streams only once the test opens the gate."""
+
+    gate: asyncio.Event
+
+    async def _astream(self, *args, **kwargs) -> AsyncIterator:
+        await self.gate.wait()
+        async for chunk in super()._astream(*args, **kwargs):
+            yield chunk
+
+
 def _chain(*, retrieval_fails: bool = False, model=None):
     model = model or GenericFakeChatModel(messages=iter([AIMessage("Topics carry messages [1].")]))
     docs = RunnableLambda(lambda x: x["question"]) | _Docs(fail=retrieval_fails).with_config(
@@ -64,6 +76,33 @@ async def test_a_turn_streams_session_sources_tokens_done():
     assert events[-1][1] == {"session_id": turn.session_id, "message_id": turn.message_id,
                              "citations": [{"n": 1, "url": "/docs/ros#topics"}]}
     assert turn.completed
+
+
+async def test_sources_go_out_when_retrieval_ends_not_with_the_first_token():
+    gate = asyncio.Event()
+    model = _Gated(messages=iter([AIMessage("Topics carry messages [1].")]), gate=gate)
+    turn = Turn(_chain(model=model), {"question": "What is a topic?"}, str(uuid.uuid4()))
+    events = turn.events()
+    assert (await anext(events))[0] == "session"
+    name, data = await asyncio.wait_for(anext(events), timeout=5)  # the model is still waiting
+    assert name == "sources" and data[0]["url"] == "/docs/ros#topics" and not gate.is_set()
+    gate.set()
+    rest = [name async for name, _ in events]
+    assert rest[0] == "token" and rest[-1] == "done" and turn.completed
+
+
+async def test_closing_the_events_mid_answer_cancels_the_chain():
+    gate = asyncio.Event()
+    model = _Gated(messages=iter([AIMessage("never sent")]), gate=gate)
+    turn = Turn(_chain(model=model), {"question": "What is a topic?"}, str(uuid.uuid4()))
+    events = turn.events()
+    assert [(await anext(events))[0] for _ in range(2)] == ["session", "sources"]
+    tasks_before = asyncio.all_tasks()
+    await events.aclose()
+    gate.set()
+    await asyncio.sleep(0.05)
+    assert not turn.completed
+    assert not [t for t in tasks_before if not t.done() and t is not asyncio.current_task()]
 
 
 @pytest.mark.parametrize(("kwargs", "code"), [
