@@ -95,14 +95,16 @@ async def test_closing_the_events_mid_answer_cancels_the_chain():
     gate = asyncio.Event()
     model = _Gated(messages=iter([AIMessage("never sent")]), gate=gate)
     turn = Turn(_chain(model=model), {"question": "What is a topic?"}, str(uuid.uuid4()))
+    others = asyncio.all_tasks()
     events = turn.events()
     assert [(await anext(events))[0] for _ in range(2)] == ["session", "sources"]
-    tasks_before = asyncio.all_tasks()
+    chain_tasks = asyncio.all_tasks() - others
+    assert chain_tasks and not any(t.done() for t in chain_tasks)
     await events.aclose()
+    assert all(t.cancelled() for t in chain_tasks)
     gate.set()
     await asyncio.sleep(0.05)
     assert not turn.completed
-    assert not [t for t in tasks_before if not t.done() and t is not asyncio.current_task()]
 
 
 @pytest.mark.parametrize(("kwargs", "code"), [
