@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import AsyncIterator, Callable
+from typing import cast
 
 import httpx
 
@@ -69,11 +70,10 @@ class ShardedTransport(httpx.AsyncBaseTransport):
         except BaseException:
             release()
             raise
-        assert isinstance(response.stream, httpx.AsyncByteStream)
         return httpx.Response(
             status_code=response.status_code,
             headers=response.headers,
-            stream=_Released(response.stream, release),
+            stream=_Released(cast(httpx.AsyncByteStream, response.stream), release),
             extensions=response.extensions,
         )
 
