@@ -124,6 +124,9 @@ class Turn:
             except Exception as exc:
                 queue.put_nowait((_FAILED, exc))
                 return
+            except BaseException as exc:  # cancelled from outside: the reader must not wait on
+                queue.put_nowait((_FAILED, exc))
+                raise
             self.completed = True
             queue.put_nowait((_END, None))
 

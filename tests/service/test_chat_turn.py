@@ -125,3 +125,16 @@ def test_a_request_without_session_starts_one_and_a_bad_one_is_refused():
     assert turn.inputs == {"question": "What is ROS?", "selected_text": None, "page_url": None}
     with pytest.raises(ValueError, match="UUID"):
         ChatRequest(message="hi", session_id="1234").turn(RunnableLambda(lambda x: x))
+
+
+async def test_a_chain_cancelled_from_outside_ends_the_turn_with_an_error():
+    gate = asyncio.Event()
+    model = _Gated(messages=iter([AIMessage("never sent")]), gate=gate)
+    turn = Turn(_chain(model=model), {"question": "What is a topic?"}, str(uuid.uuid4()))
+    others = asyncio.all_tasks()
+    events = turn.events()
+    assert [(await anext(events))[0] for _ in range(2)] == ["session", "sources"]
+    for task in asyncio.all_tasks() - others:
+        task.cancel()  # e.g. the server shutting down under it
+    name, data = await asyncio.wait_for(anext(events), timeout=5)
+    assert name == "error" and data["code"] == "internal_error" and not turn.completed
