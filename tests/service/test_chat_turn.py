@@ -91,14 +91,19 @@ async def test_sources_go_out_when_retrieval_ends_not_with_the_first_token():
     assert rest[0] == "token" and rest[-1] == "done" and turn.completed
 
 
-async def test_closing_the_events_mid_answer_cancels_the_chain():
-    gate = asyncio.Event()
+async def _held_at_sources(gate: asyncio.Event):
+    """A turn whose model waits on `gate`, read up to its sources; and the tasks it started."""
     model = _Gated(messages=iter([AIMessage("never sent")]), gate=gate)
     turn = Turn(_chain(model=model), {"question": "What is a topic?"}, str(uuid.uuid4()))
     others = asyncio.all_tasks()
     events = turn.events()
     assert [(await anext(events))[0] for _ in range(2)] == ["session", "sources"]
-    chain_tasks = asyncio.all_tasks() - others
+    return turn, events, asyncio.all_tasks() - others
+
+
+async def test_closing_the_events_mid_answer_cancels_the_chain():
+    gate = asyncio.Event()
+    turn, events, chain_tasks = await _held_at_sources(gate)
     assert chain_tasks and not any(t.done() for t in chain_tasks)
     await events.aclose()
     assert all(t.cancelled() for t in chain_tasks)
@@ -128,13 +133,8 @@ def test_a_request_without_session_starts_one_and_a_bad_one_is_refused():
 
 
 async def test_a_chain_cancelled_from_outside_ends_the_turn_with_an_error():
-    gate = asyncio.Event()
-    model = _Gated(messages=iter([AIMessage("never sent")]), gate=gate)
-    turn = Turn(_chain(model=model), {"question": "What is a topic?"}, str(uuid.uuid4()))
-    others = asyncio.all_tasks()
-    events = turn.events()
-    assert [(await anext(events))[0] for _ in range(2)] == ["session", "sources"]
-    for task in asyncio.all_tasks() - others:
+    turn, events, chain_tasks = await _held_at_sources(asyncio.Event())
+    for task in chain_tasks:
         task.cancel()  # e.g. the server shutting down under it
     name, data = await asyncio.wait_for(anext(events), timeout=5)
     assert name == "error" and data["code"] == "internal_error" and not turn.completed
