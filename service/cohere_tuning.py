@@ -29,13 +29,16 @@ import httpx
 import pydantic
 
 from service.sharded_transport import ShardedTransport
+from service.stale_retry import RetryDropped
 
 
 def pooled_http_client(max_connections: int, timeout: float) -> httpx.AsyncClient:
     """The async HTTP client the Cohere clients share; closed in the lifespan.
 
-    Its connections are split over small pools (service/sharded_transport.py)."""
-    return httpx.AsyncClient(timeout=timeout, transport=ShardedTransport(max_connections))
+    Its connections are split over small pools (service/sharded_transport.py); a request the
+    server dropped unanswered is sent once more (service/stale_retry.py)."""
+    transport = RetryDropped(ShardedTransport(max_connections))
+    return httpx.AsyncClient(timeout=timeout, transport=transport)
 
 
 def async_cohere_client(

@@ -113,7 +113,7 @@ async def test_the_chat_model_and_embedder_share_the_pooled_client(tmp_path):
         embeddings = providers.make_embeddings(settings, http)
         for client in (llm.async_client, embeddings.async_client):
             assert client._client_wrapper.httpx_client.httpx_client is http
-        pools = [shard._pool for shard in http._transport.shards]
+        pools = [shard._pool for shard in http._transport.inner.shards]
         assert sum(pool._max_connections for pool in pools) >= 1500
         assert max(pool._max_connections for pool in pools) <= 32
     finally:
