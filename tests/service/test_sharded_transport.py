@@ -10,41 +10,26 @@ import httpx
 import pytest
 
 from service.sharded_transport import ShardedTransport
+from tests.support import RawHTTPServer
 
 
-class HeldServer:
-    """HTTP/1.1 server whose responses send their head, then hold the body until released."""
+class HeldServer(RawHTTPServer):
+    """Responses send their head, then hold the body until released (paths with /hold)."""
 
     def __init__(self) -> None:
-        self.connections = 0
+        super().__init__()
         self.release = asyncio.Event()
-        self.server: asyncio.Server | None = None
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.connections += 1
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                hold = b"/hold" in head.split(b"\r\n", 1)[0]
-                writer.write(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\nfirst\r\n")
-                await writer.drain()
-                if hold:
-                    await self.release.wait()
-                writer.write(b"4\r\nlast\r\n0\r\n\r\n")
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
-
-    async def __aenter__(self) -> str:
-        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        port = self.server.sockets[0].getsockname()[1]
-        return f"http://127.0.0.1:{port}"
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self.server is not None
-        self.server.close()
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            hold = b"/hold" in head.split(b"\r\n", 1)[0]
+            writer.write(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\nfirst\r\n")
+            await writer.drain()
+            if hold:
+                await self.release.wait()
+            writer.write(b"4\r\nlast\r\n0\r\n\r\n")
+            await writer.drain()
 
 
 def test_the_connections_are_split_over_pools_of_at_most_per_shard():

@@ -10,47 +10,32 @@ import httpx
 import pytest
 
 from service.stale_retry import DROPPED, RetryDropped
+from tests.support import RawHTTPServer
 
 
-class DroppingServer:
-    """HTTP/1.1 server that reads the requests on each connection and answers them, except
-    that it closes the connection unanswered at the request numbers in `drop` (counted across
-    all connections, from 1)."""
+class DroppingServer(RawHTTPServer):
+    """Answers every request, except that it closes the connection unanswered at the request
+    numbers in `drop` (counted across all connections, from 1)."""
 
     def __init__(self, drop: set[int]) -> None:
+        super().__init__()
         self.drop = drop
         self.requests = 0
-        self.connections = 0
         self.bodies: list[bytes] = []
-        self.server: asyncio.Server | None = None
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.connections += 1
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = 0
-                for line in head.split(b"\r\n"):
-                    if line.lower().startswith(b"content-length:"):
-                        length = int(line.split(b":")[1])
-                self.bodies.append(await reader.readexactly(length))
-                self.requests += 1
-                if self.requests in self.drop:
-                    return  # closed without a response
-                writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
-
-    async def __aenter__(self) -> str:
-        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        return f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self.server is not None
-        self.server.close()
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            self.bodies.append(await reader.readexactly(length))
+            self.requests += 1
+            if self.requests in self.drop:
+                return  # closed without a response
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+            await writer.drain()
 
 
 def _client(base: str) -> httpx.AsyncClient:
