@@ -28,9 +28,7 @@ from bench.procs import (
     PYTHON,
     ModelProfile,
     clone_data_dir,
-    prepared_data_dir,
     server_env,
-    start_fake,
 )
 from bench.stats import table
 
@@ -101,11 +99,7 @@ def main() -> None:
         _child(args.requests)
         return
     with Bench("chain_cost") as bench:
-        fake, fake_url = start_fake(INSTANT, bench.log_dir)
-        bench.child(fake)
-        template = prepared_data_dir(
-            bench.tmp, server_env(port=None, data_dir=bench.tmp, fake_url=fake_url),
-            CORPORA["mohsin-raza"])
+        _, fake_url, template = bench.fake_and_book(INSTANT)
         rows: list[dict[str, Any]] = []
         for i, fixes in enumerate(VARIANTS):
             env = server_env(port=None, data_dir=clone_data_dir(template, bench.tmp / f"d{i}"),

@@ -13,7 +13,17 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.procs import OUT_DIR, Child, base_env, shown
+from bench.procs import (
+    CORPORA,
+    OUT_DIR,
+    Child,
+    ModelProfile,
+    base_env,
+    prepared_data_dir,
+    server_env,
+    shown,
+    start_fake,
+)
 from bench.stats import machine
 from bench.workers import Worker
 
@@ -36,6 +46,16 @@ class Bench:
     def child(self, child: Child) -> Child:
         self._children.append(child)
         return child
+
+    def fake_and_book(self, profile: ModelProfile) -> tuple[Child, str, Path]:
+        """The fake Cohere with `profile` (stopped at the end) and a template DATA_DIR holding
+        the bench corpus ingested with its embeddings: (fake, its URL, the template)."""
+        fake, fake_url = start_fake(profile, self.log_dir)
+        self.child(fake)
+        template = prepared_data_dir(
+            self.tmp, server_env(port=None, data_dir=self.tmp, fake_url=fake_url),
+            CORPORA["mohsin-raza"])
+        return fake, fake_url, template
 
     def worker(self, module: str, name: str, env: dict[str, str] | None = None) -> Worker:
         w = Worker(module, name=name, env=env or base_env(), log_dir=self.log_dir)

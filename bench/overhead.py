@@ -29,11 +29,9 @@ from bench.procs import (
     Started,
     clone_data_dir,
     free_port,
-    prepared_data_dir,
     raise_nofile,
     reset_fake,
     server_env,
-    start_fake,
     start_server,
 )
 from bench.stats import Meter, rss_mb, sub, table
@@ -227,11 +225,7 @@ def main() -> None:
     profile = ModelProfile(ttft=args.ttft, tps=args.tps, tokens=args.tokens,
                            embed_latency=args.embed_latency)
     with Bench("overhead") as bench:
-        fake, fake_url = start_fake(profile, bench.log_dir)
-        bench.child(fake)
-        template = prepared_data_dir(
-            bench.tmp, server_env(port=None, data_dir=bench.tmp, fake_url=fake_url),
-            CORPORA["mohsin-raza"])
+        fake, fake_url, template = bench.fake_and_book(profile)
         server = _start_server(bench, fake_url, "sqlite", template)
         inproc = _start_inproc(bench, fake_url, template)
         loadgen = bench.worker("bench.loadgen", "loadgen")

@@ -24,11 +24,9 @@ from bench.procs import (
     Started,
     clone_data_dir,
     free_port,
-    prepared_data_dir,
     raise_nofile,
     reset_fake,
     server_env,
-    start_fake,
     start_server,
 )
 from bench.stats import Meter, rss_mb, table, thread_count
@@ -91,11 +89,7 @@ def main() -> None:
     profile = ModelProfile(ttft=args.ttft, tps=args.tps, tokens=args.tokens,
                            embed_latency=args.embed_latency)
     with Bench("streams") as bench:
-        fake, fake_url = start_fake(profile, bench.log_dir)
-        bench.child(fake)
-        template = prepared_data_dir(
-            bench.tmp, server_env(port=None, data_dir=bench.tmp, fake_url=fake_url),
-            CORPORA["mohsin-raza"])
+        _, fake_url, template = bench.fake_and_book(profile)
         loadgen = bench.worker("bench.loadgen", "loadgen")
         rows: list[dict[str, Any]] = []
         passes = [("server.py", SERVER_ARGV, args.levels),

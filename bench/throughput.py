@@ -26,12 +26,10 @@ from bench.procs import (
     ModelProfile,
     clone_data_dir,
     free_port,
-    prepared_data_dir,
     raise_nofile,
     reset_fake,
     server_env,
     shown,
-    start_fake,
     start_server,
 )
 from bench.stats import Meter, main_thread_share, table
@@ -136,11 +134,7 @@ def main() -> None:
     levels = [int(x) for x in args.levels.split(",")]
     top = max(levels)
     with Bench("throughput") as bench:
-        fake, fake_url = start_fake(INSTANT, bench.log_dir)
-        bench.child(fake)
-        template = prepared_data_dir(
-            bench.tmp, server_env(port=None, data_dir=bench.tmp, fake_url=fake_url),
-            CORPORA["mohsin-raza"])
+        fake, fake_url, template = bench.fake_and_book(INSTANT)
         env = server_env(port=free_port(), data_dir=clone_data_dir(template, bench.tmp / "srv"),
                          fake_url=fake_url, docs_dir=CORPORA["mohsin-raza"])
         server = start_server(env, bench.log_dir)

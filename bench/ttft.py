@@ -24,9 +24,7 @@ from bench.procs import (
     CORPORA,
     ModelProfile,
     clone_data_dir,
-    prepared_data_dir,
     server_env,
-    start_fake,
 )
 from bench.stats import summary, table
 
@@ -95,11 +93,7 @@ def main() -> None:
     applied = whatif_server.apply(args.fixes) if args.fixes else []  # before numpy loads
     profile = ModelProfile()
     with Bench("ttft-whatif" if applied else "ttft", module="ttft") as bench:
-        fake, fake_url = start_fake(profile, bench.log_dir)
-        bench.child(fake)
-        template = prepared_data_dir(
-            bench.tmp, server_env(port=None, data_dir=bench.tmp, fake_url=fake_url),
-            CORPORA["mohsin-raza"])
+        _, fake_url, template = bench.fake_and_book(profile)
         env = server_env(port=None, data_dir=clone_data_dir(template, bench.tmp / "data"),
                          fake_url=fake_url, docs_dir=CORPORA["mohsin-raza"])
         from service.settings import Settings
