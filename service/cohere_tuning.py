@@ -1,4 +1,5 @@
-"""Two changes to how the Cohere SDK runs under us, both measured in bench/RESULTS.md.
+"""How the Cohere SDK runs under us: its connections and its stream parsing, measured in
+bench/RESULTS.md.
 
 - Connections: the SDK's own httpx client keeps httpx's default pool of 100 connections, so the
   101st concurrent answer waits inside the SDK for a free one. The chat model and the embedder
