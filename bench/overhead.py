@@ -55,10 +55,7 @@ COLUMNS = [
 def _args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--levels", default="1,8,32,128")
-    p.add_argument("--ttft", type=float, default=0.3)
-    p.add_argument("--tps", type=float, default=100.0)
-    p.add_argument("--tokens", type=int, default=40)
-    p.add_argument("--embed-latency", type=float, default=0.1)
+    ModelProfile().add_arguments(p)
     p.add_argument("--scale", type=float, default=1.0, help="multiply the request counts")
     p.add_argument("--cap", type=float, default=8.0,
                    help="seconds after which a cell starts no new requests")
@@ -222,8 +219,7 @@ def main() -> None:
     args = _args()
     raise_nofile()
     levels = [int(x) for x in args.levels.split(",")]
-    profile = ModelProfile(ttft=args.ttft, tps=args.tps, tokens=args.tokens,
-                           embed_latency=args.embed_latency)
+    profile = ModelProfile.from_args(args)
     with Bench("overhead") as bench:
         fake, fake_url, template = bench.fake_and_book(profile)
         server = _start_server(bench, fake_url, "sqlite", template)

@@ -5,6 +5,7 @@ stopped when the run ends, even on a crash."""
 
 from __future__ import annotations
 
+import argparse
 import atexit
 import os
 import resource
@@ -44,6 +45,18 @@ class ModelProfile:
     tokens: int = 40
     embed_latency: float = 0.1
     dim: int = 1024
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        """--ttft/--tps/--tokens/--embed-latency, defaulting to this profile's values."""
+        parser.add_argument("--ttft", type=float, default=self.ttft)
+        parser.add_argument("--tps", type=float, default=self.tps)
+        parser.add_argument("--tokens", type=int, default=self.tokens)
+        parser.add_argument("--embed-latency", type=float, default=self.embed_latency)
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> ModelProfile:
+        return cls(ttft=args.ttft, tps=args.tps, tokens=args.tokens,
+                   embed_latency=args.embed_latency)
 
     @property
     def reply(self) -> str:

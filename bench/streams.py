@@ -45,10 +45,7 @@ COLUMNS = [
 def _args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--levels", default="100,500,1000")
-    p.add_argument("--ttft", type=float, default=1.0)
-    p.add_argument("--tps", type=float, default=1.0)
-    p.add_argument("--tokens", type=int, default=20)
-    p.add_argument("--embed-latency", type=float, default=0.1)
+    ModelProfile(ttft=1.0, tps=1.0, tokens=20).add_arguments(p)  # a slow model
     p.add_argument("--ramp", type=float, default=5.0, help="seconds over which streams open")
     p.add_argument("--deadline", type=float, default=45.0, help="give up on a level after")
     p.add_argument("--whatif-levels", default="500,1000",
@@ -86,8 +83,7 @@ def hold_level(loadgen: Worker, server: Started, fake_url: str, n: int, server_n
 def main() -> None:
     args = _args()
     nofile = raise_nofile()
-    profile = ModelProfile(ttft=args.ttft, tps=args.tps, tokens=args.tokens,
-                           embed_latency=args.embed_latency)
+    profile = ModelProfile.from_args(args)
     with Bench("streams") as bench:
         _, fake_url, template = bench.fake_and_book(profile)
         loadgen = bench.worker("bench.loadgen", "loadgen")
