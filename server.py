@@ -29,16 +29,16 @@ from langserve import add_routes
 from sse_starlette.sse import AppStatus
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from chains.history import parse_session_id
 from chains.rag import SESSION_ID_SPEC, ChatInput
-from service.deps import get_ready_resources, get_resources
+from config.settings import Settings, SettingsError, load_settings
+from service.api.deps import get_ready_resources, get_resources
+from service.api.late_bound import LateBound
+from service.api.limits import guard_langserve_call
+from service.api.logs import configure_logging
+from service.api.routes import chat_api, conversation, feedback, health, info, widget, ws
 from service.guards import install_guards
-from service.late_bound import LateBound
-from service.logs import configure_logging
-from service.ratelimit import guard_langserve_call
 from service.resources import close_resources, open_resources
-from service.routes import chat_api, conversation, feedback, health, info, widget, ws
-from service.settings import Settings, SettingsError, load_settings
+from stores.history import parse_session_id
 
 log = logging.getLogger("bookchat")
 

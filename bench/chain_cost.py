@@ -44,8 +44,8 @@ async def _measure(requests: int) -> list[dict[str, Any]]:
 
     from chains.prompts import load_prompt
     from chains.sources import format_sources
+    from config.settings import load_settings
     from service.resources import close_resources, open_resources
-    from service.settings import load_settings
 
     res = await open_resources(load_settings())
     while res.phase == "starting":

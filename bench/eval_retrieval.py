@@ -1,7 +1,7 @@
 """Retrieval eval: does the right page, and the right section, come back for a reader's question?
 
 Each corpus (a Docusaurus docs folder under ../shared/corpus/NAME/docs) is cut into chunks by a
-config (bench/eval/configs.py), embedded with the offline MiniLM (chains.embeddings), searched
+config (bench/eval/configs.py), embedded with the offline MiniLM (clients.embeddings), searched
 by cosine with numpy, optionally reordered with BM25 (bench/eval/lexical.py), and scored
 against bench/questions/NAME.jsonl (bench/eval/metrics.py says what each column means).
 Embeddings are cached in bench/out/embeddings.sqlite by exact text, so only new chunks are
@@ -48,7 +48,7 @@ CORPUS_ROOT = ROOT.parent / "shared" / "corpus"
 CORPORA = ("farheenzehra99", "mohsin-raza")
 MODEL_DIR = ROOT / "data" / "models" / "all-MiniLM-L6-v2-int8"
 OUT = ROOT / "bench" / "out"
-MAX_TOKENS = 256  # chains.embeddings.MAX_TOKENS: word pieces past this are not embedded
+MAX_TOKENS = 256  # clients.embeddings.MAX_TOKENS: word pieces past this are not embedded
 
 
 class _Index:
@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     def model():
-        from chains.embeddings import OfflineEmbeddings
+        from clients.embeddings import OfflineEmbeddings
 
         return OfflineEmbeddings(args.model_dir, threads=args.threads)
 

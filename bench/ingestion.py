@@ -3,7 +3,7 @@ record manager) in a temp DATA_DIR: the first run, then re-runs that should be n
 
     python -m bench.ingestion [--corpora farheenzehra99,mohsin-raza] [--reruns 1]
 
-Each run is the real command, `python -m chains.ingest DOCS_DIR --json`, timed from the outside
+Each run is the real command, `python -m ingest DOCS_DIR --json`, timed from the outside
 (wall clock, CPU and peak RSS of the child).
 """
 
@@ -28,10 +28,10 @@ COLUMNS = [("corpus", "corpus"), ("run", "run"), ("wall_s", "wall s"),
 
 
 def run_ingest(docs: str, env: dict[str, str], log: Path) -> dict[str, Any]:
-    """One `python -m chains.ingest` child: wall time, and CPU time and peak RSS from wait4."""
+    """One `python -m ingest` child: wall time, and CPU time and peak RSS from wait4."""
     with open(log, "w") as out, open(log.with_suffix(".err"), "w") as err:
         t0 = time.perf_counter()
-        proc = subprocess.Popen([PYTHON, "-m", "chains.ingest", docs, "--json"], cwd=PROJECT,
+        proc = subprocess.Popen([PYTHON, "-m", "ingest", docs, "--json"], cwd=PROJECT,
                                 env=env, stdout=out, stderr=err)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t0

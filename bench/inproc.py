@@ -18,8 +18,8 @@ _state: dict[str, Any] = {}
 
 
 async def _open() -> dict[str, Any]:
+    from config.settings import load_settings
     from service.resources import open_resources
-    from service.settings import load_settings
 
     t0 = time.perf_counter()
     res = await open_resources(load_settings())

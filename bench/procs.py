@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from chains.embedded_model import MODEL_NAME
+from clients.embedded_model import MODEL_NAME
 
 PROJECT = Path(__file__).resolve().parent.parent
 OUT_DIR = Path(os.environ.get("BENCH_OUT") or PROJECT / "bench" / "out")
@@ -155,7 +155,7 @@ def prepared_data_dir(tmp: Path, env: dict[str, str], docs_dir: Path) -> Path:
     run and copied for each server: a start-up then finds a full collection, as in production."""
     template = tmp / "data-template"
     env = {**env, "DATA_DIR": str(template)}
-    out = subprocess.run([PYTHON, "-m", "chains.ingest", str(docs_dir), "--json"], cwd=PROJECT,
+    out = subprocess.run([PYTHON, "-m", "ingest", str(docs_dir), "--json"], cwd=PROJECT,
                          env=env, capture_output=True, text=True, timeout=900)
     if out.returncode != 0:
         raise RuntimeError(f"ingest for the bench data failed: {out.stderr.strip()[-800:]}")

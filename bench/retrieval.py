@@ -76,10 +76,10 @@ def main() -> None:
     with Bench("retrieval") as bench:
         from qdrant_client import QdrantClient
 
-        from chains import vectorstore
-        from chains.book import load_book
-        from chains.embeddings import OfflineEmbeddings
+        from book import load_book
         from chains.retriever import BookRetriever
+        from clients.embeddings import OfflineEmbeddings
+        from stores import vectorstore
 
         rng = np.random.default_rng(7)
         t0 = time.perf_counter()

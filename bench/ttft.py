@@ -60,8 +60,8 @@ async def _timeline(chain: Any, question: str) -> dict[str, float]:
 
 
 async def _run(args: argparse.Namespace, profile: ModelProfile) -> list[dict[str, float]]:
+    from config.settings import load_settings
     from service.resources import close_resources, open_resources
-    from service.settings import load_settings
 
     res = await open_resources(load_settings())
     while res.phase == "starting":
@@ -96,7 +96,7 @@ def main() -> None:
         _, fake_url, template = bench.fake_and_book(profile)
         env = server_env(port=None, data_dir=clone_data_dir(template, bench.tmp / "data"),
                          fake_url=fake_url, docs_dir=CORPORA["mohsin-raza"])
-        from service.settings import Settings
+        from config.settings import Settings
 
         for name in Settings.model_fields:  # only the bench's settings, as for the server
             os.environ.pop(name.upper(), None)

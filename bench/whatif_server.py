@@ -2,7 +2,8 @@
 first, so a benchmark can show the gain before anyone changes the app.
 
 All three fixes below have since landed in the app (server.py sets OPENBLAS_NUM_THREADS,
-service/cohere_tuning.py caches the stream parsing and shares a large connection pool), so
+clients/patches/cohere_stream_events.py caches the stream parsing, clients/cohere_http.py shares
+a large connection pool), so
 run_all no longer runs what-if passes; the launcher stays for trying the next proposal.
 
 BENCH_WHATIF_FIXES (comma-separated, default "blas,parse") picks them:
@@ -33,7 +34,7 @@ POOL_SIZE = 2000
 
 
 def _fix_parse() -> None:
-    from service.cohere_tuning import cache_stream_event_parsing
+    from clients.patches.cohere_stream_events import cache_stream_event_parsing
 
     cache_stream_event_parsing()  # the fix as it landed in the app
 
@@ -42,7 +43,7 @@ def _fix_pool() -> None:
     import cohere
     import httpx
 
-    from service import providers
+    from clients import factory as providers
 
     make_llm = providers.make_llm
 

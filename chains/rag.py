@@ -28,11 +28,11 @@ from langchain_core.runnables import (
 )
 from pydantic import BaseModel, Field, field_validator
 
-from chains.history import HistoryStore, parse_session_id
 from chains.parsers import InlineStrOutputParser
 from chains.prompt_budget import trim_history
 from chains.prompts import load_prompt
 from chains.sources import format_selection, format_sources
+from stores.history import HistoryStore, parse_session_id
 
 MAX_QUESTION_CHARS = 4000
 MAX_SELECTION_CHARS = 8000

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI
 
-from service.metrics import Metrics
-from service.middleware import BodyLimitMiddleware, RequestContextMiddleware
-from service.ratelimit import RateLimiter
-from service.routes import admin, metrics
-from service.settings import Settings
-from service.upstream import install_upstream_errors
+from config.settings import Settings
+from service.api.errors import install_upstream_errors
+from service.api.limits import RateLimiter
+from service.api.metrics import Metrics
+from service.api.request_context import BodyLimitMiddleware, RequestContextMiddleware
+from service.api.routes import admin, metrics
 
 
 @dataclass(frozen=True)

@@ -22,17 +22,18 @@ from langchain_core.runnables import Runnable
 from psycopg_pool import AsyncConnectionPool
 from qdrant_client import QdrantClient
 
-from chains import vectorstore
 from chains.focus_retriever import FocusedRetriever
-from chains.history import HistoryStore, SQLiteHistoryStore
 from chains.rag import build_rag_chain, heuristic_condenser
 from chains.retriever import BookRetriever
-from service import cohere_tuning, providers
-from service.feedback import FeedbackStore, SQLiteFeedbackStore, make_feedback_store
-from service.settings import Settings
+from clients import factory as providers
+from clients.patches import cohere_stream_events as cohere_tuning
+from config.settings import Settings
+from stores import vectorstore
+from stores.feedback import FeedbackStore, SQLiteFeedbackStore, make_feedback_store
+from stores.history import HistoryStore, SQLiteHistoryStore
 
 if TYPE_CHECKING:
-    from chains.ingest.run import IngestReport
+    from ingest.run import IngestReport
 
 log = logging.getLogger("bookchat")
 
@@ -111,7 +112,7 @@ async def open_resources(settings: Settings) -> Resources:
 
 async def ingest_docs(res: Resources) -> IngestReport:
     """Index DOCS_DIR into the live collection with the server's own clients (incremental)."""
-    from chains.ingest.run import ingest
+    from ingest.run import ingest
 
     s = res.settings
     return await asyncio.to_thread(

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from psycopg_pool import AsyncConnectionPool
 
-from chains.embedded_model import MODEL_NAME
+from clients.embedded_model import MODEL_NAME
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 PROJECT = Path(__file__).resolve().parent.parent
@@ -40,7 +40,7 @@ async def pg_pool(pg_url):
 
 @pytest.fixture(scope="session")
 def offline_embeddings():
-    from chains.embeddings import OfflineEmbeddings
+    from clients.embeddings import OfflineEmbeddings
 
     return OfflineEmbeddings(MODEL_DIR)
 
@@ -73,7 +73,7 @@ def corpus_dir() -> Path:
 
 def offline_settings(data_dir, **extra):
     """Embedded defaults in data_dir, whatever the environment says."""
-    from service.settings import load_settings
+    from config.settings import load_settings
 
     base = dict(
         data_dir=data_dir, embed_model_dir=MODEL_DIR, cohere_api_key=None, database_url=None,

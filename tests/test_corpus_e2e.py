@@ -12,8 +12,8 @@ import httpx
 import pytest
 from langserve import RemoteRunnable
 
+from config.settings import load_settings
 from server import create_app
-from service.settings import load_settings
 from tests.conftest import MODEL_DIR, PROJECT
 from tests.support import ServerThread
 

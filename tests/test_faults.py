@@ -21,8 +21,8 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import pytest
 
+from config.settings import load_settings
 from server import create_app
-from service.settings import load_settings
 from tests.conftest import MODEL_DIR, PROJECT
 from tests.fakes.tcp_proxy import TcpProxy
 from tests.support import ServerThread, free_port

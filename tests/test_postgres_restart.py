@@ -27,10 +27,10 @@ import httpx
 import psycopg
 import pytest
 
+from config.settings import load_settings
 from server import create_app
-from service.settings import load_settings
 from tests.conftest import MODEL_DIR
-from tests.service.routes.conftest import sse_events
+from tests.service.api.routes.conftest import sse_events
 from tests.support import ServerThread
 
 WORKERS = 12  # 8 on /api/chat, 4 on /chat/invoke

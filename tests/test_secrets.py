@@ -18,9 +18,9 @@ import httpx
 import pytest
 from langserve import RemoteRunnable
 
+from config.settings import load_settings
 from server import create_app
-from service.logs import make_handler, secrets_of
-from service.settings import load_settings
+from service.api.logs import make_handler, secrets_of
 from tests.conftest import MODEL_DIR
 from tests.support import ServerThread
 

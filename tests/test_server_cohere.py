@@ -8,9 +8,9 @@ import httpx
 import pytest
 from langserve import RemoteRunnable
 
+from config.settings import load_settings
 from server import create_app
 from service.resources import open_resources
-from service.settings import load_settings
 from tests.conftest import MODEL_DIR
 from tests.support import ServerThread
 
@@ -118,7 +118,7 @@ def test_history_survives_an_app_restart(server, data_dir, fake_cohere, pg_url):
 async def test_a_collection_of_another_embedding_model_is_refused_at_start_up(
     data_dir, fake_cohere, pg_url
 ):
-    from chains.vectorstore import EmbeddingMismatchError
+    from stores.vectorstore import EmbeddingMismatchError
 
     # data_dir's collection was filled with Cohere embeddings; the offline embedder must refuse.
     offline = load_settings(data_dir=data_dir, embed_model_dir=MODEL_DIR, cohere_api_key=None)

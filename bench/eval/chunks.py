@@ -10,9 +10,9 @@ from pathlib import Path
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from bench.eval.configs import Config
-from chains.book import doc_files, load_book, render_page_content
-from chains.book.anchors import Slugger, heading_text_and_id
-from chains.book.fences import closes, open_fence
+from book import doc_files, load_book, render_page_content
+from book.anchors import Slugger, heading_text_and_id
+from book.fences import closes, open_fence
 
 _ATX = re.compile(r"^[ \t]*(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n---[ \t]*(?:\n|\Z)", re.DOTALL)

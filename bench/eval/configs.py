@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from typing import Literal
 
-from chains.book import DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_SIZE
+from book import DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_SIZE
 
 Splitter = Literal["loader", "naive"]
 Embed = Literal["path", "trail", "text"]
@@ -27,7 +27,7 @@ _ALIASES = {"size": "chunk_size", "overlap": "chunk_overlap"}
 class Config:
     """One way of turning a docs folder into ranked chunks.
 
-    splitter: `loader` is chains.book.load_book; `naive` is a 1,000-character
+    splitter: `loader` is book.load_book; `naive` is a 1,000-character
     RecursiveCharacterTextSplitter over the raw file (front matter, imports and JSX included),
     each chunk cited at the nearest heading at or before its start.
     embed: `path` = breadcrumbs > page title > section headings, then the text (the loader's

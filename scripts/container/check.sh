@@ -186,7 +186,7 @@ pexec sh -c 'test -w "$DATA_DIR" && touch "$DATA_DIR/.w" && rm "$DATA_DIR/.w"' \
     || fail "DATA_DIR is not writable by UID 1000"
 not_owned=$(pexec find /home/user/app ! -user user -print 2>/dev/null | head -n 5)
 [ -z "$not_owned" ] || fail "files in /home/user/app not owned by user: $not_owned"
-pexec sh -c 'cd / && python -c "import importlib.metadata as m, chains, service; print(\"bookchat\", m.version(\"bookchat\"))"' \
+pexec sh -c 'cd / && python -c "import importlib.metadata as m, book, chains, clients, config, ingest, service, stores; print(\"bookchat\", m.version(\"bookchat\"))"' \
     >/dev/null || fail "the project is not installed in /opt/venv (import from / or its metadata failed)"
 pexec sh -c 'for f in model.onnx tokenizer.json tokenizer_config.json special_tokens_map.json config.json; do test -s "$EMBED_MODEL_DIR/$f" || { echo "missing $EMBED_MODEL_DIR/$f"; exit 1; }; done' \
     || fail "the embedding model folder is incomplete"

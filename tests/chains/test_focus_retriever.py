@@ -6,8 +6,8 @@ import pytest
 from langchain_core.documents import Document
 from qdrant_client import QdrantClient
 
-from chains import vectorstore
 from chains.focus_retriever import FocusedRetriever, page_url_forms
+from stores import vectorstore
 
 CHUNKS = [
     ("/docs/ros2/topics", "A topic is a named channel that carries messages between nodes."),

@@ -10,9 +10,9 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.runnables import RunnableLambda
 
-from chains.history import SQLiteHistoryStore
 from chains.prompt_budget import trim_history
 from chains.rag import build_rag_chain, heuristic_condenser
+from stores.history import SQLiteHistoryStore
 
 TURNS = [
     HumanMessage("q1" * 5), AIMessage("a1" * 50),

@@ -1,1 +1,0 @@
-"""`python -m chains.ingest DOCS_DIR`: the book into Qdrant, incrementally."""

@@ -1,0 +1,1 @@
+"""`python -m ingest DOCS_DIR`: the book into Qdrant, incrementally."""

@@ -1,0 +1,1 @@
+"""The HTTP surface: routes, middleware, limits, metrics, logs and the error shapes."""

@@ -1,0 +1,1 @@
+"""Where bookchat keeps data: conversation history, readers' feedback, the book's vectors."""

@@ -1,0 +1,123 @@
+"""The Cohere SDK tuning: the cached stream-event parser gives what the SDK's own parser gives,
+the guard refuses types with alias metadata, and the clients share the pooled connection."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+from cohere.core import pydantic_utilities
+from cohere.core.http_sse._models import ServerSentEvent
+from cohere.types import EmbedByTypeResponse
+from cohere.v2.types import V2ChatStreamResponse
+from pydantic import SecretStr, ValidationError
+
+from clients import factory as providers
+from clients.patches import cohere_stream_events as cohere_tuning
+from config.settings import load_settings
+from tests.conftest import MODEL_DIR
+from tests.fakes import cohere_payloads as payloads
+
+CITATION = {
+    "type": "citation-start",
+    "index": 0,
+    "delta": {"message": {"citations": {
+        "start": 10, "end": 24, "text": "inertial units", "type": "TEXT_CONTENT",
+        "sources": [{"type": "document", "id": "doc-1", "document": {"id": "doc-1", "t": "x"}}],
+    }}},
+}
+TOOL_EVENTS = [
+    {"type": "tool-plan-delta", "delta": {"message": {"tool_plan": "I will search."}}},
+    {"type": "tool-call-start", "index": 0, "delta": {"message": {"tool_calls": {
+        "id": "call-1", "type": "function",
+        "function": {"name": "search", "arguments": ""}}}}},
+    {"type": "tool-call-delta", "index": 0, "delta": {"message": {"tool_calls": {
+        "function": {"arguments": "{\"q\": \"imu\"}"}}}}},
+    {"type": "tool-call-end", "index": 0},
+]
+
+
+def _stream_events() -> list[dict]:
+    return [
+        *payloads.stream_head("m-1"),
+        payloads.stream_delta("An IMU measures "),
+        payloads.stream_delta("acceleration [1]."),
+        CITATION,
+        {"type": "citation-end", "index": 0},
+        *TOOL_EVENTS,
+        *payloads.stream_tail("m-1", 120, 8),
+        {"type": "debug", "prompt": "..."},
+    ]
+
+
+@pytest.fixture(scope="module")
+def installed():
+    assert cohere_tuning.cache_stream_event_parsing() is True
+    return pydantic_utilities.parse_obj_as
+
+
+@pytest.mark.parametrize("event", _stream_events(), ids=lambda e: e["type"])
+def test_cached_parsing_gives_what_the_sdk_gives(installed, event):
+    ours = pydantic_utilities.parse_sse_obj(
+        ServerSentEvent(event=event["type"], data=json.dumps(event)), V2ChatStreamResponse
+    )
+    sdk = installed.sdk(V2ChatStreamResponse, event)
+    assert type(ours) is type(sdk)
+    assert ours == sdk
+    assert ours.model_dump() == sdk.model_dump()
+
+
+def test_an_event_type_the_sdk_does_not_declare_is_refused_as_the_sdk_refuses_it(installed):
+    event = {"type": "brand-new-event", "index": 0, "delta": {"x": 1}}
+    with pytest.raises(ValidationError) as sdk:
+        installed.sdk(V2ChatStreamResponse, event)
+    with pytest.raises(ValidationError) as ours:
+        pydantic_utilities.parse_sse_obj(
+            ServerSentEvent(event=event["type"], data=json.dumps(event)), V2ChatStreamResponse
+        )
+    assert ours.value.errors() == sdk.value.errors()  # the error came from the SDK's own path
+
+
+def test_events_are_dispatched_on_their_type_not_tried_in_turn():
+    adapter = cohere_tuning.discriminated_adapter(V2ChatStreamResponse)
+    schema = adapter.core_schema
+    while schema["type"] != "tagged-union":  # unwrap definitions/metadata layers
+        schema = schema["schema"]
+    assert schema["discriminator"] == "type"
+    assert "content-delta" in schema["choices"] and "message-end" in schema["choices"]
+
+
+def test_a_union_without_type_literals_is_left_to_the_sdk():
+    assert cohere_tuning.discriminated_adapter(EmbedByTypeResponse | V2ChatStreamResponse) is None
+
+
+def test_other_types_still_take_the_sdk_path(installed):
+    body = payloads.embed_response(["a"], [[0.5, 0.25]], by_type=True, input_tokens=1)
+    assert installed(EmbedByTypeResponse, body) == installed.sdk(EmbedByTypeResponse, body)
+
+
+def test_the_guard_sees_alias_metadata():
+    assert cohere_tuning.has_alias_metadata(EmbedByTypeResponse)  # embeddings.float_ ← "float"
+    assert not cohere_tuning.has_alias_metadata(V2ChatStreamResponse)
+
+
+async def test_the_chat_model_and_embedder_share_the_pooled_client(tmp_path):
+    settings = load_settings(
+        data_dir=tmp_path, embed_model_dir=MODEL_DIR, cohere_api_key=SecretStr("co-pool-key"),
+        cohere_base_url="http://127.0.0.1:9", cohere_max_connections=1500, qdrant_url=None,
+        database_url=None,
+    )
+    http = providers.make_cohere_http(settings)
+    try:
+        llm = providers.make_llm(settings, None, http)
+        embeddings = providers.make_embeddings(settings, http)
+        for client in (llm.async_client, embeddings.async_client):
+            assert client._client_wrapper.httpx_client.httpx_client is http
+        pools = [shard._pool for shard in http._transport.inner.shards]
+        assert sum(pool._max_connections for pool in pools) >= 1500
+        assert max(pool._max_connections for pool in pools) <= 32
+    finally:
+        await http.aclose()
+    assert providers.make_cohere_http(load_settings(data_dir=tmp_path, cohere_api_key=None)) is None
+    assert isinstance(http, httpx.AsyncClient)

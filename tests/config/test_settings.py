@@ -1,0 +1,67 @@
+"""The settings object: stripped values, empty means unset, errors name the variable only."""
+
+from __future__ import annotations
+
+import pytest
+
+from config.settings import SettingsError, load_settings
+
+SECRET = "sk-TEST-SECRET-9f8e7d"
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch):
+    for name in ["COHERE_API_KEY", "DATABASE_URL", "QDRANT_URL", "ALLOWED_ORIGINS", "PORT",
+                 "COHERE_BASE_URL", "LOG_LEVEL", "QDRANT_API_KEY"]:
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_defaults_are_embedded():
+    s = load_settings()
+    assert s.offline_chat and s.qdrant_url is None and s.database_url is None
+    assert s.port == 7860 and s.record_db_url.startswith("sqlite:///")
+
+
+def test_values_are_stripped_and_empty_means_unset(monkeypatch):
+    monkeypatch.setenv("COHERE_API_KEY", f"  {SECRET}\n")
+    monkeypatch.setenv("QDRANT_URL", "   ")
+    monkeypatch.setenv("LOG_LEVEL", " debug ")
+    s = load_settings()
+    assert s.cohere_api_key.get_secret_value() == SECRET
+    assert s.qdrant_url is None and s.log_level == "DEBUG"
+    assert SECRET not in repr(s) and SECRET not in str(s.model_dump())
+
+
+def test_database_url_accepts_neon_and_sqlalchemy_forms(monkeypatch):
+    monkeypatch.setenv(
+        "DATABASE_URL", "postgresql+psycopg://u:pw@ep-x.neon.tech/db?sslmode=require "
+    )
+    s = load_settings()
+    assert s.database_url.get_secret_value() == "postgresql://u:pw@ep-x.neon.tech/db?sslmode=require"
+    assert s.record_db_url.startswith("postgresql+psycopg://u:pw@")
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DATABASE_URL", f"mysql://u:{SECRET}@h/db"),
+        ("PORT", "seventy"),
+        ("PORT", "70000"),
+        ("COHERE_BASE_URL", "https://api.cohere.com/v1"),
+        ("QDRANT_URL", f"not a url {SECRET}"),
+        ("ALLOWED_ORIGINS", "*"),
+        ("ALLOWED_ORIGINS", "https://ok.org, example.org"),
+        ("LOG_LEVEL", "LOUD"),
+    ],
+)
+def test_malformed_values_fail_naming_the_variable_without_the_value(monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as err:
+        load_settings()
+    assert name in str(err.value)
+    assert SECRET not in str(err.value) and value not in str(err.value)
+
+
+def test_origins_are_a_comma_list(monkeypatch):
+    monkeypatch.setenv("ALLOWED_ORIGINS", " https://book.example.org/ , http://localhost:3000")
+    assert load_settings().allowed_origins == ["https://book.example.org", "http://localhost:3000"]
