@@ -21,23 +21,36 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
 from langchain_core.documents import Document
 from langserve import add_routes
 from sse_starlette.sse import AppStatus
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from chains.rag import SESSION_ID_SPEC, ChatInput
+from chains import names
+from chains.inputs import SESSION_ID_SPEC, ChatInput
 from config.settings import Settings, SettingsError, load_settings
+from service.api.admission import Guards, admit_langserve_call
+from service.api.body_limit import BodyLimitMiddleware
 from service.api.deps import get_ready_resources, get_resources
+from service.api.errors import install_error_handlers
 from service.api.late_bound import LateBound
-from service.api.limits import guard_langserve_call
+from service.api.limits import RateLimiter
 from service.api.logs import configure_logging
-from service.api.routes import chat_api, conversation, feedback, health, info, widget, ws
-from service.guards import install_guards
-from service.resources import close_resources, open_resources
+from service.api.metrics import Metrics
+from service.api.request_context import RequestContextMiddleware
+from service.api.routes import (
+    admin,
+    chat_api,
+    conversation,
+    feedback,
+    health,
+    info,
+    metrics,
+    widget,
+    ws,
+)
+from service.resources import close_resources
+from service.wiring import open_resources
 from stores.history import parse_session_id
 
 log = logging.getLogger("bookchat")
@@ -55,46 +68,31 @@ async def _chat_config(config: dict[str, Any], request: Request) -> dict[str, An
             400, 'config.configurable.session_id must be a UUID, e.g. {"session_id": '
             '"6f1c2d3e-0000-4000-8000-000000000000"}'
         ) from None
-    await guard_langserve_call(request, configurable["session_id"])
+    await admit_langserve_call(request, configurable["session_id"])
     return {**config, "configurable": configurable}
 
 
 async def _search_config(config: dict[str, Any], request: Request) -> dict[str, Any]:
     """LangServe per-request hook for /search: 503 until the service is ready, 429 over limits."""
     get_ready_resources(get_resources(request))
-    await guard_langserve_call(request, chat=False)
+    await admit_langserve_call(request, chat=False)
     return config
 
 
-def _install_error_handlers(app: FastAPI) -> None:
-    """Short JSON errors with the right status; never a stack trace."""
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse(
-            {"error": {"status": exc.status_code, "message": exc.detail}},
-            status_code=exc.status_code,
-            headers=getattr(exc, "headers", None),
-        )
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [  # LangServe raises a bare string for a body that is not JSON
-            {"loc": list(e.get("loc", ())), "msg": e.get("msg", "")}
-            if isinstance(e, dict) else {"loc": ["body"], "msg": str(e)}
-            for e in exc.errors()
-        ]
-        return JSONResponse(
-            {"error": {"status": 422, "message": "invalid request", "details": errors}},
-            status_code=422,
-        )
-
-    @app.exception_handler(Exception)
-    async def crashed(request: Request, exc: Exception) -> JSONResponse:
-        log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
-        return JSONResponse(
-            {"error": {"status": 500, "message": "internal error"}}, status_code=500
-        )
+def _install_middleware(app: FastAPI, settings: Settings, registry: Metrics) -> None:
+    """Body limit and request context inside, CORS outermost, so the 413s and 429s made inside
+    reach browsers with its headers."""
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware, metrics=registry)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.allowed_origins,
+        allow_credentials=False,
+        allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+        allow_headers=["Content-Type", "Authorization"],
+        expose_headers=["Retry-After", "X-Request-ID"],
+        max_age=600,
+    )
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -116,37 +114,30 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.resources = None
-    install_guards(app, settings)  # before CORS: CORS stays outermost, so errors carry it
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=settings.allowed_origins,
-        allow_credentials=False,
-        allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
-        allow_headers=["Content-Type", "Authorization"],
-        expose_headers=["Retry-After", "X-Request-ID"],
-        max_age=600,
+    registry = Metrics()
+    app.state.guards = Guards(
+        registry, RateLimiter(settings.rate_limit, settings.daily_token_budget, registry)
     )
-    _install_error_handlers(app)
-    app.include_router(info.router)
-    app.include_router(health.router)
-    app.include_router(conversation.router)
-    app.include_router(chat_api.router)
-    app.include_router(ws.router)
-    app.include_router(feedback.router)
-    app.include_router(widget.router)
+    _install_middleware(app, settings, registry)
+    install_error_handlers(app)
+    routers = [info, health, metrics, conversation, chat_api, ws, feedback, widget]
+    if settings.admin_token is not None:
+        routers.append(admin)  # absent (404, not in /openapi.json) without ADMIN_TOKEN
+    for module in routers:
+        app.include_router(module.router)
 
     chat = LateBound(
         lambda: app.state.resources.chat_chain,
         input_type=ChatInput,
         output_type=str,
         config_specs=[SESSION_ID_SPEC],
-        name="BookChat",
+        name=names.CHAT,
     )
     search = LateBound(
         lambda: app.state.resources.retriever,
         input_type=str,
         output_type=list[Document],
-        name="BookSearch",
+        name=names.SEARCH,
     )
     add_routes(
         app,

@@ -39,13 +39,15 @@ VARIANTS = ("blas",)
 
 async def _measure(requests: int) -> list[dict[str, Any]]:
     """In this process: CPU and wall time per answer, chain vs direct calls."""
-    from langchain_core.messages import AIMessage, HumanMessage
+    from langchain_core.messages import HumanMessage
     from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 
     from chains.prompts import load_prompt
     from chains.sources import format_sources
     from config.settings import load_settings
-    from service.resources import close_resources, open_resources
+    from service.resources import close_resources
+    from service.wiring import open_resources
+    from stores.history import new_turn
 
     res = await open_resources(load_settings())
     while res.phase == "starting":
@@ -65,8 +67,12 @@ async def _measure(requests: int) -> list[dict[str, Any]]:
         docs = await res.retriever.ainvoke(question)
         value = await prompt.ainvoke({"question": question, "history": past,
                                       "sources": format_sources(docs), "selection": ""})
-        parts = [chunk.content async for chunk in res.llm.astream(value)]
-        await res.history.add_messages(sid, [HumanMessage(question), AIMessage("".join(parts))])
+        if res.settings.offline_chat:  # the offline model reads the documents themselves
+            stream = res.llm.astream([HumanMessage(question)], documents=docs)
+        else:
+            stream = res.llm.astream(value)
+        parts = [chunk.content async for chunk in stream]
+        await res.history.add_turn(new_turn(sid, question, "".join(parts)))
 
     rows = []
     try:

@@ -1,5 +1,5 @@
 """The in-process baseline: the same chat chain the server publishes, opened with
-`service.resources.open_resources(settings)` and called directly (no HTTP, no LangServe), in a
+`service.wiring.open_resources(settings)` and called directly (no HTTP, no LangServe), in a
 worker process driven like the load generator. Settings come from this process's environment,
 exactly as the server reads them.
 """
@@ -19,7 +19,7 @@ _state: dict[str, Any] = {}
 
 async def _open() -> dict[str, Any]:
     from config.settings import load_settings
-    from service.resources import open_resources
+    from service.wiring import open_resources
 
     t0 = time.perf_counter()
     res = await open_resources(load_settings())

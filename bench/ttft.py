@@ -61,7 +61,8 @@ async def _timeline(chain: Any, question: str) -> dict[str, float]:
 
 async def _run(args: argparse.Namespace, profile: ModelProfile) -> list[dict[str, float]]:
     from config.settings import load_settings
-    from service.resources import close_resources, open_resources
+    from service.resources import close_resources
+    from service.wiring import open_resources
 
     res = await open_resources(load_settings())
     while res.phase == "starting":

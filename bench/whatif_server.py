@@ -43,13 +43,13 @@ def _fix_pool() -> None:
     import cohere
     import httpx
 
-    from clients import factory as providers
+    from clients import factory
 
-    make_llm = providers.make_llm
+    make_chat = factory.make_cohere_chat
 
-    def make_llm_with_pool(settings: Any, embeddings: Any) -> Any:
-        llm = make_llm(settings, embeddings)
-        if settings.cohere_api_key is not None:
+    def make_chat_with_pool(settings: Any, http: Any = None) -> Any:
+        llm = make_chat(settings, http)
+        if llm is not None:
             limits = httpx.Limits(max_connections=POOL_SIZE, max_keepalive_connections=POOL_SIZE)
             llm.async_client = cohere.AsyncClient(
                 api_key=settings.cohere_api_key.get_secret_value(),
@@ -60,7 +60,7 @@ def _fix_pool() -> None:
             )
         return llm
 
-    providers.make_llm = make_llm_with_pool  # resources calls providers.make_llm at start-up
+    factory.make_cohere_chat = make_chat_with_pool  # the lifespan calls it at start-up
 
 
 def _fix_blas() -> None:

@@ -1,11 +1,12 @@
 """The offline answerer: a real chat model that quotes the book instead of generating text.
 
-With no Cohere key there is no language model good enough to run here, so this model reads the
-numbered `<source>` blocks the answer prompt carries, ranks their sentences against the question
-(embedding similarity plus word overlap) and replies with the best ones and their citations. It
-says plainly that it is the offline mode, and streams word by word like a real model.
+With no Cohere key there is no language model good enough to run here, so this model takes the
+retrieved `Document`s themselves (`documents=`, numbered 1..n as the prompt numbers them), ranks
+their sentences against the question (embedding similarity plus word overlap) and replies with
+the best ones and their citations. It says plainly that it is the offline mode, and streams word
+by word like a real model. Its message is the reader's question; chains/answer.py calls it.
 
-When the prompt carries the reader's `<selection>`, the sentences of the passage that answer the
+Given the reader's selection (`selected_text=`), the sentences of the passage that answer the
 question are quoted first, labelled as coming from the selection; when none does, the model says
 so and answers from the book alone.
 """
@@ -15,13 +16,14 @@ from __future__ import annotations
 import asyncio
 import math
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
 from langchain_core.callbacks import (
     AsyncCallbackManagerForLLMRun,
     CallbackManagerForLLMRun,
 )
+from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import (
@@ -29,15 +31,13 @@ from langchain_core.messages import (
     AIMessageChunk,
     BaseMessage,
     HumanMessage,
-    SystemMessage,
 )
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict
 
 from chains.prompts import load_prompt
+from chains.sources import source_text
 
-_SOURCE = re.compile(r'<source id="(\d+)"[^>]*>(.*?)</source>', re.DOTALL)
-_SELECTION = re.compile(r"<selection page=\"[^\"]*\">(.*?)</selection>", re.DOTALL)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9`\"(])")
 _WORD = re.compile(r"[a-z0-9][a-z0-9_+.-]*")
 _STOP = frozenset(
@@ -84,7 +84,7 @@ def _cosine(a: list[float], b: list[float]) -> float:
 
 
 class ExtractiveChatModel(BaseChatModel):
-    """Answers from the sources in its prompt, quoting the most relevant sentences."""
+    """Answers from the documents it is given, quoting the most relevant sentences."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
@@ -141,21 +141,18 @@ class ExtractiveChatModel(BaseChatModel):
         good = {c for c, score in scored if score >= cutoff}
         return [text for n, text in sentences if (n, text) in good][:MAX_QUOTES]
 
-    def _compose(self, messages: list[BaseMessage]) -> str:
-        prompt = "\n".join(str(m.content) for m in messages if isinstance(m, SystemMessage))
-        sources = [(int(n), t) for n, t in _SOURCE.findall(prompt)]
-        selected = _SELECTION.search(prompt)
-        question = next(
-            (str(m.content) for m in reversed(messages) if isinstance(m, HumanMessage)), ""
-        )
+    def compose(
+        self, question: str, documents: Sequence[Document], selected_text: str = ""
+    ) -> str:
+        """The whole answer: quotes of the numbered documents (and of the selection)."""
+        sources = [(n, source_text(doc)) for n, doc in enumerate(documents, start=1)]
         notice = load_prompt("offline_notice")
-        if selected is None:
+        if not selected_text.strip():
             lines = self._book_lines(question, sources)
             return notice + "\n\n" + ("\n".join(lines) if lines else NOT_FOUND)
-        selection = selected.group(1)
-        quotes = self._selection_quotes(question, selection)
+        quotes = self._selection_quotes(question, selected_text)
         pointing = not _words(question) - _DEICTIC
-        book = self._book_lines(selection if pointing else question, sources)
+        book = self._book_lines(selected_text if pointing else question, sources)
         parts = [notice]
         if quotes:
             parts.append("From the passage you selected:\n" + "\n".join(f"> {q}" for q in quotes))
@@ -168,6 +165,13 @@ class ExtractiveChatModel(BaseChatModel):
             parts.append(NOT_FOUND)
         return "\n\n".join(parts)
 
+    def _answer(self, messages: list[BaseMessage], kwargs: dict[str, Any]) -> str:
+        question = next(
+            (str(m.content) for m in reversed(messages) if isinstance(m, HumanMessage)), ""
+        )
+        documents = kwargs.get("documents") or []
+        return self.compose(question, documents, kwargs.get("selected_text") or "")
+
     def _generate(
         self,
         messages: list[BaseMessage],
@@ -175,7 +179,7 @@ class ExtractiveChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        text = self._compose(messages)
+        text = self._answer(messages, kwargs)
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
 
     def _stream(
@@ -185,7 +189,7 @@ class ExtractiveChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        for token in re.findall(r"\S+\s*|\s+", self._compose(messages)):
+        for token in re.findall(r"\S+\s*|\s+", self._answer(messages, kwargs)):
             chunk = ChatGenerationChunk(message=AIMessageChunk(content=token))
             if run_manager:
                 run_manager.on_llm_new_token(token, chunk=chunk)
@@ -198,7 +202,7 @@ class ExtractiveChatModel(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        text = await asyncio.to_thread(self._compose, messages)
+        text = await asyncio.to_thread(self._answer, messages, kwargs)
         for token in re.findall(r"\S+\s*|\s+", text):
             chunk = ChatGenerationChunk(message=AIMessageChunk(content=token))
             if run_manager:
@@ -212,5 +216,5 @@ class ExtractiveChatModel(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        text = await asyncio.to_thread(self._compose, messages)
+        text = await asyncio.to_thread(self._answer, messages, kwargs)
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])

@@ -27,16 +27,25 @@ def escape_block_tags(text: str) -> str:
     return _BLOCK_TAG.sub(r"&lt;\1\2", text)
 
 
+def _heading(doc: Document) -> str:
+    return " > ".join(doc.metadata.get("heading_path") or [])
+
+
+def source_text(doc: Document) -> str:
+    """A chunk's text without its leading breadcrumb line (the heading path)."""
+    heading, text = _heading(doc), doc.page_content
+    if heading and text.startswith(heading + "\n"):
+        return text[len(heading) :].lstrip("\n")
+    return text
+
+
 def format_sources(docs: Sequence[Document]) -> str:
     """Number the documents 1..n as <source> blocks; their text is data, so tags are escaped."""
     blocks = []
     for n, doc in enumerate(docs, start=1):
         meta = doc.metadata
-        heading = " > ".join(meta.get("heading_path") or [])
-        text = doc.page_content
-        if heading and text.startswith(heading + "\n"):
-            text = text[len(heading) :].lstrip("\n")  # the breadcrumb line is the attribute
-        text = escape_block_tags(text)
+        heading = _heading(doc)
+        text = escape_block_tags(source_text(doc))  # the breadcrumb line is the attribute
         blocks.append(
             f'<source id="{n}" title="{_attr(meta.get("title"))}" '
             f'section="{_attr(meta.get("section"))}" heading="{_attr(heading)}" '

@@ -1,5 +1,5 @@
-"""Factories that turn settings into clients: Cohere or offline, Qdrant Cloud or embedded,
-Postgres or SQLite. Only the lifespan calls them."""
+"""Factories that turn settings into clients: Cohere or the offline embedder, Qdrant Cloud or the
+embedded store, the Postgres pool. The lifespan (service/wiring.py) and the ingest CLI call them."""
 
 from __future__ import annotations
 
@@ -9,26 +9,22 @@ from langchain_core.language_models import BaseChatModel
 from psycopg_pool import AsyncConnectionPool
 from qdrant_client import QdrantClient
 
-from chains.offline import ExtractiveChatModel
+from clients.cohere_http import async_cohere_client, pooled_http_client
 from clients.embeddings import OfflineEmbeddings, cohere_embeddings
-from clients.patches import cohere_stream_events as cohere_tuning
 from config.settings import Settings
-from stores.history import HistoryStore, PostgresHistoryStore, SQLiteHistoryStore
 
 
 def make_cohere_http(settings: Settings) -> httpx.AsyncClient | None:
     """The connection pool the async Cohere clients share; None when offline."""
     if settings.cohere_api_key is None:
         return None
-    return cohere_tuning.pooled_http_client(
-        settings.cohere_max_connections, settings.cohere_timeout_seconds
-    )
+    return pooled_http_client(settings.cohere_max_connections, settings.cohere_timeout_seconds)
 
 
 def _pooled(client: object, settings: Settings, http: httpx.AsyncClient | None) -> None:
     """Give a langchain-cohere object an async client on the shared pool."""
     if http is not None and settings.cohere_api_key is not None:
-        client.async_client = cohere_tuning.async_cohere_client(  # type: ignore[attr-defined]
+        client.async_client = async_cohere_client(  # type: ignore[attr-defined]
             settings.cohere_api_key.get_secret_value(),
             settings.cohere_base_url,
             settings.cohere_timeout_seconds,
@@ -37,6 +33,7 @@ def _pooled(client: object, settings: Settings, http: httpx.AsyncClient | None) 
 
 
 def make_embeddings(settings: Settings, http: httpx.AsyncClient | None = None) -> Embeddings:
+    """Cohere's embeddings with a key, else the packaged offline model."""
     if settings.cohere_api_key is not None:
         embeddings = cohere_embeddings(
             api_key=settings.cohere_api_key,
@@ -49,25 +46,27 @@ def make_embeddings(settings: Settings, http: httpx.AsyncClient | None = None) -
     return OfflineEmbeddings(settings.model_dir)
 
 
-def make_llm(
-    settings: Settings, embeddings: Embeddings, http: httpx.AsyncClient | None = None
-) -> BaseChatModel:
-    if settings.cohere_api_key is not None:
-        from langchain_cohere import ChatCohere
+def make_cohere_chat(
+    settings: Settings, http: httpx.AsyncClient | None = None
+) -> BaseChatModel | None:
+    """ChatCohere with a key; None when offline (the chains' offline answerer stands in)."""
+    if settings.cohere_api_key is None:
+        return None
+    from langchain_cohere import ChatCohere
 
-        llm = ChatCohere(
-            cohere_api_key=settings.cohere_api_key,
-            model=settings.cohere_chat_model,
-            base_url=settings.cohere_base_url,
-            timeout_seconds=settings.cohere_timeout_seconds,
-            temperature=0.2,
-        )
-        _pooled(llm, settings, http)
-        return llm
-    return ExtractiveChatModel(embeddings=embeddings)
+    llm = ChatCohere(
+        cohere_api_key=settings.cohere_api_key,
+        model=settings.cohere_chat_model,
+        base_url=settings.cohere_base_url,
+        timeout_seconds=settings.cohere_timeout_seconds,
+        temperature=0.2,
+    )
+    _pooled(llm, settings, http)
+    return llm
 
 
 def make_qdrant(settings: Settings) -> QdrantClient:
+    """Qdrant Cloud at QDRANT_URL, else the embedded store under DATA_DIR."""
     if settings.qdrant_url is not None:
         api_key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
         return QdrantClient(url=settings.qdrant_url, api_key=api_key, timeout=10)
@@ -76,6 +75,7 @@ def make_qdrant(settings: Settings) -> QdrantClient:
 
 
 def make_pool(settings: Settings) -> AsyncConnectionPool | None:
+    """The Postgres pool (not opened yet) when DATABASE_URL is set."""
     if settings.database_url is None:
         return None
     return AsyncConnectionPool(
@@ -88,9 +88,3 @@ def make_pool(settings: Settings) -> AsyncConnectionPool | None:
         kwargs={"autocommit": True},
         name="bookchat",
     )
-
-
-def make_history(settings: Settings, pool: AsyncConnectionPool | None) -> HistoryStore:
-    if pool is not None:
-        return PostgresHistoryStore(pool)
-    return SQLiteHistoryStore(settings.sqlite_path)

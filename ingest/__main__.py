@@ -25,7 +25,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from clients import factory as providers
+    from clients import factory
     from config.settings import SettingsError, load_settings
 
     try:
@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     collection = args.collection or settings.qdrant_collection
     try:
-        client = providers.make_qdrant(settings)
+        client = factory.make_qdrant(settings)
     except RuntimeError as exc:  # embedded store locked by a running server
         print(f"cannot open the embedded Qdrant store: {exc}", file=sys.stderr)
         return 1
@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         report = ingest(
             args.docs_dir,
             client=client,
-            embeddings=providers.make_embeddings(settings),
+            embeddings=factory.make_embeddings(settings),
             collection=collection,
             record_db_url=settings.record_db_url,
             base_url=args.base_url if args.base_url is not None else settings.docs_base_url,

@@ -1,26 +1,23 @@
-"""Conversation history stores keyed by session id (a UUID).
+"""Conversation history keyed by session id (a UUID): what the chain and the routes need from a
+backend, and the records it keeps.
 
-Postgres goes through langchain-postgres' PostgresChatMessageHistory on a connection borrowed
-from a psycopg pool per call (one shared connection would serialise every chat). The embedded
-default is SQLite with the same table shape and the same behaviour.
+A turn is the reader's question and the answer, stored together or not at all. The messages go
+where LangChain keeps chat history (langchain-postgres' table on Postgres, the same shape in the
+embedded SQLite file); what we add to a turn — the numbered sources the answer cites and the
+passage the reader selected — lives in our own table, `chat_turns`, keyed by the answer's
+message id. Other stores join through that column, never through another library's layout.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
-import sqlite3
-import threading
 import uuid
-from collections.abc import Sequence
-from pathlib import Path
-from typing import Protocol
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
-from langchain_core.messages import BaseMessage, message_to_dict, messages_from_dict
-from langchain_postgres import PostgresChatMessageHistory
-from psycopg_pool import AsyncConnectionPool
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
-TABLE = "chat_history"
+MESSAGES_TABLE = "chat_history"
+TURNS_TABLE = "chat_turns"
 
 
 def parse_session_id(value: object) -> str:
@@ -33,123 +30,88 @@ def parse_session_id(value: object) -> str:
         raise ValueError("session_id must be a UUID string") from None
 
 
+def answer_id(value: object) -> str:
+    """The id an answer is stored under: `value` in canonical form when it is a UUID, else a
+    new one."""
+    try:
+        return parse_session_id(value)
+    except ValueError:
+        return str(uuid.uuid4())
+
+
+@dataclass(frozen=True)
+class TurnExtras:
+    """What a turn keeps besides its two messages."""
+
+    question_id: str
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    selected_text: str | None = None
+    page_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One question and its answer; the answer's id is the turn's `message_id`."""
+
+    session_id: str
+    question: HumanMessage
+    answer: AIMessage
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    selected_text: str | None = None
+    page_url: str | None = None
+
+    @property
+    def message_id(self) -> str:
+        return str(self.answer.id)
+
+    @property
+    def extras(self) -> TurnExtras:
+        return TurnExtras(str(self.question.id), self.sources, self.selected_text, self.page_url)
+
+
+def new_turn(
+    session_id: str,
+    question: str,
+    answer: str,
+    *,
+    message_id: str | None = None,
+    sources: list[dict[str, Any]] | None = None,
+    selected_text: str | None = None,
+    page_url: str | None = None,
+) -> Turn:
+    """A turn with fresh message ids (the answer's is `message_id` when given)."""
+    return Turn(
+        session_id=parse_session_id(session_id),
+        question=HumanMessage(content=question, id=str(uuid.uuid4())),
+        answer=AIMessage(content=answer, id=message_id or str(uuid.uuid4())),
+        sources=list(sources or []),
+        selected_text=selected_text or None,
+        page_url=page_url or None,
+    )
+
+
 class HistoryStore(Protocol):
     """What the chain and the routes need from a history backend."""
 
     kind: str
 
-    async def setup(self) -> None: ...
-    async def get_messages(self, session_id: str) -> list[BaseMessage]: ...
-    async def add_messages(self, session_id: str, messages: Sequence[BaseMessage]) -> None: ...
-    async def clear(self, session_id: str) -> bool: ...
-    async def ping(self) -> None: ...
-
-
-class PostgresHistoryStore:
-    """History in Postgres, one pooled connection per call."""
-
-    kind = "postgres"
-
-    def __init__(self, pool: AsyncConnectionPool, table: str = TABLE) -> None:
-        self._pool = pool
-        self._table = table
-
     async def setup(self) -> None:
-        async with self._pool.connection() as conn:
-            await PostgresChatMessageHistory.acreate_tables(conn, self._table)
+        """Create the tables (idempotent)."""
 
     async def get_messages(self, session_id: str) -> list[BaseMessage]:
-        async with self._pool.connection() as conn:
-            history = PostgresChatMessageHistory(
-                self._table, parse_session_id(session_id), async_connection=conn
-            )
-            return await history.aget_messages()
+        """The session's messages, oldest first."""
 
-    async def add_messages(self, session_id: str, messages: Sequence[BaseMessage]) -> None:
-        async with self._pool.connection() as conn:
-            history = PostgresChatMessageHistory(
-                self._table, parse_session_id(session_id), async_connection=conn
-            )
-            await history.aadd_messages(messages)
+    async def get_extras(self, session_id: str) -> dict[str, TurnExtras]:
+        """The session's turn extras by answer message id."""
+
+    async def add_turn(self, turn: Turn) -> None:
+        """Store both messages and the extras in one transaction."""
+
+    async def answer_exists(self, message_id: str) -> bool:
+        """Whether a stored turn has this answer id."""
 
     async def clear(self, session_id: str) -> bool:
-        sid = parse_session_id(session_id)
-        async with self._pool.connection() as conn:
-            cur = await conn.execute(
-                f'DELETE FROM "{self._table}" WHERE session_id = %s', (sid,)
-            )
-            return cur.rowcount > 0
+        """Forget the session; False when it had nothing stored."""
 
     async def ping(self) -> None:
-        async with self._pool.connection(timeout=2.0) as conn:
-            await conn.execute("SELECT 1")
-
-
-class SQLiteHistoryStore:
-    """The embedded default: the same table shape in a local SQLite file."""
-
-    kind = "sqlite"
-
-    def __init__(self, path: Path, table: str = TABLE) -> None:
-        self._path = path
-        self._table = table
-        self._lock = threading.Lock()
-        self._conn: sqlite3.Connection | None = None
-
-    def _run(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
-        with self._lock:
-            if self._conn is None:
-                self._path.parent.mkdir(parents=True, exist_ok=True)
-                self._conn = sqlite3.connect(self._path, check_same_thread=False)
-                self._conn.execute("PRAGMA journal_mode=WAL")
-            with self._conn:
-                cur = self._conn.execute(sql, params)
-                return cur.fetchall() if cur.description else [(cur.rowcount,)]
-
-    async def _arun(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
-        return await asyncio.to_thread(self._run, sql, params)
-
-    async def setup(self) -> None:
-        await self._arun(
-            f"CREATE TABLE IF NOT EXISTS {self._table} (id INTEGER PRIMARY KEY AUTOINCREMENT,"
-            " session_id TEXT NOT NULL, message TEXT NOT NULL,"
-            " created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
-        )
-        await self._arun(
-            f"CREATE INDEX IF NOT EXISTS idx_{self._table}_session_id"
-            f" ON {self._table} (session_id)"
-        )
-
-    async def get_messages(self, session_id: str) -> list[BaseMessage]:
-        rows = await self._arun(
-            f"SELECT message FROM {self._table} WHERE session_id = ? ORDER BY id",
-            (parse_session_id(session_id),),
-        )
-        return messages_from_dict([json.loads(r[0]) for r in rows])
-
-    async def add_messages(self, session_id: str, messages: Sequence[BaseMessage]) -> None:
-        sid = parse_session_id(session_id)
-        values = [(sid, json.dumps(message_to_dict(m))) for m in messages]
-        await asyncio.to_thread(self._insert_many, values)
-
-    def _insert_many(self, values: list[tuple[str, str]]) -> None:
-        self._run("SELECT 1")  # opens the connection under the lock if needed
-        with self._lock, self._conn:  # type: ignore[union-attr]
-            self._conn.executemany(  # type: ignore[union-attr]
-                f"INSERT INTO {self._table} (session_id, message) VALUES (?, ?)", values
-            )
-
-    async def clear(self, session_id: str) -> bool:
-        rows = await self._arun(
-            f"DELETE FROM {self._table} WHERE session_id = ?", (parse_session_id(session_id),)
-        )
-        return rows[0][0] > 0
-
-    async def ping(self) -> None:
-        await self._arun("SELECT 1")
-
-    def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+        """Raise when the backend cannot be reached."""

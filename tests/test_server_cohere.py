@@ -10,7 +10,7 @@ from langserve import RemoteRunnable
 
 from config.settings import load_settings
 from server import create_app
-from service.resources import open_resources
+from service.wiring import open_resources
 from tests.conftest import MODEL_DIR
 from tests.support import ServerThread
 

@@ -3,11 +3,9 @@ tokens per day.
 
 A client is its address (uvicorn's proxy headers make it the reader's address behind the Spaces
 proxy) and, where the request names one, its session id: both keys must be under every limit of
-RATE_LIMIT. Tokens are charged after each answer by the chat meter (service/api/metrics.py); once a
-key has spent DAILY_TOKEN_BUDGET, chat answers 429 until its day's window ends. Storage is in
-memory: one process, limits reset on restart.
-
-Routes call `enforce_rate_limit(request_or_websocket, session_id)` before they start answering.
+RATE_LIMIT. Tokens are charged after each answer (`spend`); once a key has spent
+DAILY_TOKEN_BUDGET, chat answers 429 until its day's window ends. Storage is in memory: one
+process, limits reset on restart. Routes go through service/api/admission.py.
 """
 
 from __future__ import annotations
@@ -20,9 +18,9 @@ from fastapi import HTTPException
 from limits import RateLimitItem, RateLimitItemPerDay, parse_many
 from limits.storage import MemoryStorage
 from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
-from starlette.requests import HTTPConnection, Request
+from starlette.requests import HTTPConnection
 
-from service.api.metrics import ChatMeter, Metrics, arm_meter
+from service.api.metrics import Metrics
 
 Key = tuple[str, str]  # (scope, value): ("ip", "203.0.113.7") or ("session", "<uuid>")
 
@@ -96,37 +94,3 @@ def client_keys(conn: HTTPConnection, session_id: str | None = None) -> list[Key
     if session_id:
         keys.append(("session", session_id))
     return keys
-
-
-def enforce_rate_limit(
-    conn: HTTPConnection, session_id: str | None = None, *, chat: bool = True, cost: int = 1
-) -> None:
-    """Count this request (as `cost` requests) against its client's limits, or raise 429.
-
-    `chat=True` also checks the daily token budget and meters the answer about to run (tokens,
-    time to first token), charging its tokens to the same keys. A no-op on an app without guards.
-    """
-    guards = getattr(conn.app.state, "guards", None)
-    if guards is None:
-        return
-    keys = client_keys(conn, session_id)
-    limiter: RateLimiter = guards.limiter
-    limiter.check(keys, tokens=chat, cost=cost)
-    if chat:
-        arm_meter(ChatMeter(guards.metrics, lambda tokens: limiter.spend(keys, tokens)))
-
-
-async def guard_langserve_call(
-    request: Request, session_id: str | None = None, *, chat: bool = True
-) -> None:
-    """`enforce_rate_limit` for a LangServe per-request config hook, counting every answer.
-
-    The hook runs once per config: a /batch call with one shared config asks for one answer per
-    input, so it counts as that many requests; with a config per input, each call counts one.
-    """
-    cost = 1
-    if request.url.path.endswith("/batch"):
-        body = await request.json()  # already parsed by LangServe: Starlette caches it
-        if isinstance(body, dict) and not isinstance(body.get("config"), list):
-            cost = max(1, len(body.get("inputs") or []))
-    enforce_rate_limit(request, session_id, chat=chat, cost=cost)

@@ -1,24 +1,7 @@
-"""Prometheus metrics, one registry per app, and the callback that meters chat answers.
-
-`ChatMeter` is a LangChain callback handler. It reaches every run of a request through a configure
-hook on a contextvar (`arm_meter`), so LangServe's endpoints, POST /api/chat and the WebSocket
-are metered alike without passing callbacks through each route: time to the answer's first token,
-answer tokens (the model's usage when it reports one, else characters / 4) charged to the client's
-daily token budget, and failures of retrieval and of the model by kind.
-"""
+"""Prometheus metrics: one registry per app, rendered at /metrics."""
 
 from __future__ import annotations
 
-import math
-import time
-from collections.abc import Callable
-from contextvars import ContextVar
-from typing import Any
-from uuid import UUID
-
-from langchain_core.callbacks import BaseCallbackHandler
-from langchain_core.outputs import LLMResult
-from langchain_core.tracers.context import register_configure_hook
 from prometheus_client import (
     CollectorRegistry,
     Counter,
@@ -28,7 +11,6 @@ from prometheus_client import (
     generate_latest,
 )
 
-ANSWER_RUN = "ChatModel"  # the run name chains/rag.py gives the answering model
 _LATENCY = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
 _TTFT = (0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60)
 disable_created_metrics()  # process-wide: the *_created series only double the page
@@ -75,88 +57,3 @@ class Metrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
-
-
-def approx_tokens(text: str) -> int:
-    """Characters / 4, rounded up: close enough for budgets across languages."""
-    return math.ceil(len(text) / 4)
-
-
-def _usage_tokens(response: LLMResult) -> int | None:
-    for generations in response.generations:
-        for generation in generations:
-            usage = getattr(getattr(generation, "message", None), "usage_metadata", None)
-            if usage and usage.get("output_tokens"):
-                return int(usage["output_tokens"])
-    return None
-
-
-def _text_of(response: LLMResult) -> str:
-    return "".join(g.text for generations in response.generations for g in generations)
-
-
-class ChatMeter(BaseCallbackHandler):
-    """Meters the answering model's runs of one request; `spend` charges the token budget."""
-
-    run_inline = True  # cheap bookkeeping: no thread hop per token
-
-    def __init__(self, metrics: Metrics, spend: Callable[[int], None]) -> None:
-        self.metrics = metrics
-        self.spend = spend
-        self.started = time.monotonic()
-        self._chars: dict[UUID, int] = {}
-        self._first_seen: set[UUID] = set()
-
-    def on_chat_model_start(
-        self, serialized: dict[str, Any], messages: Any, *, run_id: UUID, **kwargs: Any
-    ) -> None:
-        if kwargs.get("name") == ANSWER_RUN:
-            self._chars[run_id] = 0
-
-    def on_llm_new_token(self, token: str, *, run_id: UUID, **kwargs: Any) -> None:
-        if run_id not in self._chars:
-            return
-        if run_id not in self._first_seen and token:
-            self._first_seen.add(run_id)
-            self.metrics.ttft.observe(time.monotonic() - self.started)
-        self._chars[run_id] += len(token)
-
-    def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
-        chars = self._chars.pop(run_id, None)
-        if chars is None:
-            return
-        if run_id not in self._first_seen:  # not streamed: the whole answer came at once
-            self.metrics.ttft.observe(time.monotonic() - self.started)
-        tokens = _usage_tokens(response) or approx_tokens(_text_of(response)) or (
-            math.ceil(chars / 4)
-        )
-        self._charge(tokens)
-        self.metrics.answers.labels("completed").inc()
-
-    def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        chars = self._chars.pop(run_id, None)
-        if chars is None:
-            return
-        self._charge(math.ceil(chars / 4))  # what was generated before the failure still cost
-        cancelled = type(error).__name__ == "CancelledError"
-        self.metrics.answers.labels("cancelled" if cancelled else "failed").inc()
-        if not cancelled:
-            self.metrics.errors.labels("model").inc()
-
-    def on_retriever_error(self, error: BaseException, **kwargs: Any) -> None:
-        if type(error).__name__ != "CancelledError":
-            self.metrics.errors.labels("retrieval").inc()
-
-    def _charge(self, tokens: int) -> None:
-        if tokens > 0:
-            self.metrics.answer_tokens.inc(tokens)
-            self.spend(tokens)
-
-
-_METER: ContextVar[ChatMeter | None] = ContextVar("bookchat_chat_meter", default=None)
-register_configure_hook(_METER, inheritable=True)
-
-
-def arm_meter(meter: ChatMeter) -> None:
-    """Meter every LangChain run started from now on in this request's context."""
-    _METER.set(meter)

@@ -10,9 +10,13 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.runnables import RunnableLambda
 
+from chains.answer import build_answer_chain
+from chains.condense import heuristic_condenser
+from chains.conversation import build_rag_chain
 from chains.prompt_budget import trim_history
-from chains.rag import build_rag_chain, heuristic_condenser
-from stores.history import SQLiteHistoryStore
+from stores.history import Turn
+from stores.history_sqlite import SQLiteHistoryStore
+from stores.sqlite import SQLiteDatabase
 
 TURNS = [
     HumanMessage("q1" * 5), AIMessage("a1" * 50),
@@ -59,22 +63,23 @@ class _Prompts(BaseCallbackHandler):
 
 
 async def test_the_chain_sends_only_the_history_that_fits_the_budget(tmp_path):
-    history = SQLiteHistoryStore(tmp_path / "h.sqlite3")
+    db = SQLiteDatabase(tmp_path / "h.sqlite3")
+    history = SQLiteHistoryStore(db)
     await history.setup()
     sid = str(uuid.uuid4())
-    await history.add_messages(sid, [
-        HumanMessage("old question " + "x" * 3000), AIMessage("old answer " + "y" * 3000),
-        HumanMessage("recent question"), AIMessage("recent answer"),
-    ])
+    for question, answer in [("old question " + "x" * 3000, "old answer " + "y" * 3000),
+                             ("recent question", "recent answer")]:
+        await history.add_turn(Turn(sid, HumanMessage(question, id=str(uuid.uuid4())),
+                                    AIMessage(answer, id=str(uuid.uuid4()))))
     chain = build_rag_chain(
         retriever=RunnableLambda(lambda q: [Document("IMUs measure motion.", metadata={})]),
-        llm=GenericFakeChatModel(messages=iter([AIMessage("ok [1]")])),
-        history=history, condenser=heuristic_condenser(), max_history_chars=1000,
+        answer=build_answer_chain(GenericFakeChatModel(messages=iter([AIMessage("ok [1]")]))),
+        history=history, condense=heuristic_condenser(), max_history_chars=1000,
     )
     prompts = _Prompts()
     await chain.ainvoke({"question": "and then?"},
                         {"configurable": {"session_id": sid}, "callbacks": [prompts]})
-    history.close()
+    db.close()
     (sent,) = prompts.seen
     texts = [str(m.content) for m in sent[1:]]  # after the system prompt
     assert texts == ["recent question", "recent answer", "and then?"]

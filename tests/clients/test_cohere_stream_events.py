@@ -13,7 +13,7 @@ from cohere.types import EmbedByTypeResponse
 from cohere.v2.types import V2ChatStreamResponse
 from pydantic import SecretStr, ValidationError
 
-from clients import factory as providers
+from clients import factory
 from clients.patches import cohere_stream_events as cohere_tuning
 from config.settings import load_settings
 from tests.conftest import MODEL_DIR
@@ -108,10 +108,10 @@ async def test_the_chat_model_and_embedder_share_the_pooled_client(tmp_path):
         cohere_base_url="http://127.0.0.1:9", cohere_max_connections=1500, qdrant_url=None,
         database_url=None,
     )
-    http = providers.make_cohere_http(settings)
+    http = factory.make_cohere_http(settings)
     try:
-        llm = providers.make_llm(settings, None, http)
-        embeddings = providers.make_embeddings(settings, http)
+        llm = factory.make_cohere_chat(settings, http)
+        embeddings = factory.make_embeddings(settings, http)
         for client in (llm.async_client, embeddings.async_client):
             assert client._client_wrapper.httpx_client.httpx_client is http
         pools = [shard._pool for shard in http._transport.inner.shards]
@@ -119,5 +119,5 @@ async def test_the_chat_model_and_embedder_share_the_pooled_client(tmp_path):
         assert max(pool._max_connections for pool in pools) <= 32
     finally:
         await http.aclose()
-    assert providers.make_cohere_http(load_settings(data_dir=tmp_path, cohere_api_key=None)) is None
+    assert factory.make_cohere_http(load_settings(data_dir=tmp_path, cohere_api_key=None)) is None
     assert isinstance(http, httpx.AsyncClient)

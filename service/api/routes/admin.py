@@ -19,7 +19,8 @@ from pydantic import BaseModel
 from service.api.deps import AdminDep, ResourcesDep
 from service.api.logs import redact, secrets_of
 from service.api.routes.conversation import forget
-from service.resources import Resources, ingest_docs
+from service.resources import Resources
+from service.startup import ingest_docs
 
 log = logging.getLogger("bookchat")
 router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[AdminDep])

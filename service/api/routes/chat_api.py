@@ -18,13 +18,13 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
+from service.api.admission import admit
 from service.api.deps import ReadyDep
-from service.api.limits import enforce_rate_limit
-from service.api.turn import ChatRequest, Turn
+from service.api.schemas import ChatRequest
+from service.api.turn import Turn
 
 router = APIRouter(prefix="/api", tags=["widget"])
 
-MAX_BODY_BYTES = 32 * 1024
 PING_SECONDS = 15.0  # keep-alive comments while the model thinks; proxies drop idle streams
 
 EVENTS_DOC = """Server-sent events, in order:
@@ -77,7 +77,7 @@ async def _sse(turn: Turn) -> AsyncIterator[ServerSentEvent]:
     responses={
         200: {"content": {"text/event-stream": {}}, "description": EVENTS_DOC},
         400: {"description": "Not JSON, or session_id is not a UUID"},
-        413: {"description": "Body over 32 KiB"},
+        413: {"description": "Body over MAX_BODY_BYTES (32 KiB by default)"},
         422: {"description": "A field is missing or out of bounds"},
         429: {"description": "Over the client's rate limit or daily token budget"},
         503: {"description": "The service is starting"},
@@ -90,10 +90,10 @@ async def _sse(turn: Turn) -> AsyncIterator[ServerSentEvent]:
     },
 )
 async def chat(request: Request, res: ReadyDep) -> EventSourceResponse:
-    body = parse_request(await read_json(request, MAX_BODY_BYTES))
+    body = parse_request(await read_json(request, res.settings.max_body_bytes))
     try:
         turn = body.turn(res.chat_chain)
     except ValueError as exc:
         raise HTTPException(400, str(exc)) from None
-    enforce_rate_limit(request, turn.session_id if body.session_id else None)  # 429 or metered
+    admit(request, turn.session_id if body.session_id else None)  # 429, or counted and metered
     return EventSourceResponse(_sse(turn), ping=PING_SECONDS, sep="\n")

@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.api.deps import AdminDep, ReadyDep
-from stores.feedback import MAX_EXPORT, Feedback
+from stores.feedback import MAX_EXPORT, Feedback, with_texts
 
 router = APIRouter(prefix="/api/feedback", tags=["feedback"])
 
@@ -55,7 +55,7 @@ class FeedbackExport(BaseModel):
 async def add_feedback(body: FeedbackIn, res: ReadyDep) -> FeedbackOut:
     message_id = str(body.message_id)
     await res.feedback.setup()
-    if not await res.feedback.answer_exists(message_id):
+    if not await res.history.answer_exists(message_id):
         raise HTTPException(404, "no stored answer with this message_id")
     comment = body.comment or None
     await res.feedback.add(Feedback(message_id, body.score, comment))
@@ -72,4 +72,4 @@ async def export_feedback(
     res: ReadyDep, limit: int = Query(MAX_EXPORT, ge=1, le=MAX_EXPORT)
 ) -> dict[str, Any]:
     await res.feedback.setup()
-    return {"feedback": await res.feedback.export(limit)}
+    return {"feedback": await with_texts(await res.feedback.export(limit), res.history)}

@@ -10,9 +10,10 @@ Client → server, JSON text frames:
 Server → client: `{"type": "session"|"sources"|"token"|"done"|"error", "data": ...}`, the same
 payloads as the SSE events. A question while another answer streams gets an `error` with code
 `busy`, one over the client's rate limits an `error` with code `rate_limited` and `retry_after`;
-the connection stays open. Bad input closes the connection: 1003 for a binary frame,
-1009 for a frame over 32 KiB, 1008 (with the reason) for anything else malformed. A service
-that is not ready closes with 1013, an origin not in ALLOWED_ORIGINS is refused at the handshake.
+the connection stays open. Bad input closes the connection: 1003 for a binary frame, 1009 for a
+frame over MAX_BODY_BYTES (32 KiB by default), 1008 (with the reason) for anything else
+malformed. A service that is not ready closes with 1013, an origin not in ALLOWED_ORIGINS is
+refused at the handshake.
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from langchain_core.runnables import Runnable
 from pydantic import ValidationError
 
-from service.api.limits import RateLimited, enforce_rate_limit
-from service.api.routes.chat_api import MAX_BODY_BYTES
-from service.api.turn import CANCELLED, ChatRequest, Turn, error_data
+from service.api.admission import admit
+from service.api.limits import RateLimited
+from service.api.schemas import ChatRequest
+from service.api.turn import CANCELLED, Turn, error_data
 
 router = APIRouter(tags=["widget"])
 
@@ -54,12 +56,12 @@ def origin_allowed(ws: WebSocket, allowed: list[str]) -> bool:
     return origin.rstrip("/") in allowed or urlsplit(origin).netloc == ws.headers.get("host")
 
 
-def _request_of(text: str | None) -> dict[str, Any]:
+def _request_of(text: str | None, max_bytes: int) -> dict[str, Any]:
     """The decoded JSON object of a text frame; BadInput otherwise."""
     if text is None:
         raise BadInput(1003, "send JSON text frames")
-    if len(text.encode()) > MAX_BODY_BYTES:
-        raise BadInput(1009, f"a message must be at most {MAX_BODY_BYTES // 1024} KiB")
+    if len(text.encode()) > max_bytes:
+        raise BadInput(1009, f"a message must be at most {max_bytes // 1024} KiB")
     try:
         data = json.loads(text)
     except ValueError:
@@ -78,9 +80,10 @@ def _validation_reason(exc: ValidationError) -> str:
 class ChatSocket:
     """One connection: reads questions and cancels, streams one answer at a time."""
 
-    def __init__(self, ws: WebSocket, chain: Runnable) -> None:
+    def __init__(self, ws: WebSocket, chain: Runnable, max_bytes: int) -> None:
         self.ws = ws
         self.chain = chain
+        self.max_bytes = max_bytes
         self.turn: Turn | None = None
         self.task: asyncio.Task[None] | None = None
 
@@ -91,7 +94,7 @@ class ChatSocket:
                 if message["type"] == "websocket.disconnect":
                     return
                 try:
-                    await self._handle(_request_of(message.get("text")))
+                    await self._handle(_request_of(message.get("text"), self.max_bytes))
                 except BadInput as bad:
                     await self._stop()
                     await self.ws.close(code=bad.code, reason=bad.reason)
@@ -116,7 +119,7 @@ class ChatSocket:
         except ValueError as exc:
             raise BadInput(1008, str(exc)) from None
         try:
-            enforce_rate_limit(self.ws, turn.session_id if data.get("session_id") else None)
+            admit(self.ws, turn.session_id if data.get("session_id") else None)
         except RateLimited as refused:
             await self.ws.send_json({"type": "error", "data": refused.event_data()})
             return
@@ -156,4 +159,4 @@ async def chat_socket(ws: WebSocket) -> None:
     if res is None or res.phase != "ready":
         await ws.close(code=1013, reason="the service is not ready; try again shortly")
         return
-    await ChatSocket(ws, res.chat_chain).run()
+    await ChatSocket(ws, res.chat_chain, res.settings.max_body_bytes).run()

@@ -11,9 +11,12 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from service.api.admission import Guards
+from service.api.limits import RateLimiter
 from service.api.logs import make_handler
-from service.guards import install_guards
-from tests.conftest import offline_settings
+from service.api.metrics import Metrics
+from service.api.request_context import RequestContextMiddleware
+from service.api.routes import metrics as metrics_route
 
 LIMIT = 32 * 1024
 TOO_BIG = {"error": {"status": 413, "message": "the request body must be at most 32 KiB"}}
@@ -118,7 +121,10 @@ def test_errors_and_unmatched_routes_are_logged_with_the_path(server, json_logs)
 
 async def test_an_unhandled_error_is_a_json_500_with_the_request_id(tmp_path, json_logs):
     app = FastAPI()
-    install_guards(app, offline_settings(tmp_path))
+    registry = Metrics()
+    app.state.guards = Guards(registry, RateLimiter("off", 0, registry))
+    app.add_middleware(RequestContextMiddleware, metrics=registry)
+    app.include_router(metrics_route.router)
 
     @app.get("/boom")
     async def boom() -> None:

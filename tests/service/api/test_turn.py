@@ -16,7 +16,9 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import RunnableLambda
 
-from service.api.turn import ChatRequest, Turn
+from chains import names
+from service.api.schemas import ChatRequest
+from service.api.turn import Turn
 
 
 class _Docs(BaseRetriever):
@@ -54,12 +56,12 @@ class _Gated(GenericFakeChatModel):
 def _chain(*, retrieval_fails: bool = False, model=None):
     model = model or GenericFakeChatModel(messages=iter([AIMessage("Topics carry messages [1].")]))
     docs = RunnableLambda(lambda x: x["question"]) | _Docs(fail=retrieval_fails).with_config(
-        run_name="Retrieve")
+        run_name=names.RETRIEVE)
     return (
         docs
         | RunnableLambda(lambda d: d[0].page_content)
-        | model.with_config(run_name="ChatModel")
-        | StrOutputParser().with_config(run_name="AnswerParser")
+        | model.with_config(run_name=names.ANSWER_MODEL)
+        | StrOutputParser().with_config(run_name=names.ANSWER_PARSER)
     )
 
 

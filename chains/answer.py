@@ -1,0 +1,89 @@
+"""The answering step: the question, the history and the retrieved sections in, text out.
+
+Two answerers take the same inputs (`answer_inputs`): a chat model behind the answer prompt,
+and the offline extractive model, which reads the retrieved `Document`s and the reader's
+selection as they are instead of parsing them back out of a rendered prompt. In both, the
+model's run is named `names.ANSWER_MODEL`, the run that metering and the widget's watcher read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from langchain_core.documents import Document
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage
+from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
+from langchain_core.runnables import Runnable, RunnableConfig, RunnableGenerator
+
+from chains import names
+from chains.inputs import ChatInput
+from chains.parsers import InlineStrOutputParser
+from chains.prompts import load_prompt
+from chains.sources import format_selection, format_sources
+
+BOOK_TITLE = "Physical AI & Humanoid Robotics"
+
+
+def answer_inputs(
+    request: ChatInput, history: Sequence[BaseMessage], documents: list[Document]
+) -> dict[str, Any]:
+    """What either answerer reads: the prompt's rendered parts and the objects behind them."""
+    return {
+        "question": request.question,
+        "history": list(history),
+        "documents": documents,
+        "selected_text": request.selected_text,
+        "page_url": request.page_url,
+        "sources": format_sources(documents),
+        "selection": format_selection(request.selected_text, request.page_url),
+    }
+
+
+def _answer_prompt(book_title: str) -> Runnable[dict, Any]:
+    return (
+        ChatPromptTemplate.from_messages(
+            [
+                ("system", load_prompt("answer_system")),
+                MessagesPlaceholder("history"),
+                ("human", "{question}"),
+            ]
+        )
+        .partial(book_title=book_title)
+        .with_config(run_name=names.ANSWER_PROMPT)
+    )
+
+
+def _parser() -> Runnable[Any, str]:
+    return InlineStrOutputParser().with_config(run_name=names.ANSWER_PARSER)
+
+
+def build_answer_chain(llm: BaseChatModel, book_title: str = BOOK_TITLE) -> Runnable[dict, str]:
+    """answer_inputs → streamed answer text: prompt → chat model → parser."""
+    return (
+        _answer_prompt(book_title) | llm.with_config(run_name=names.ANSWER_MODEL) | _parser()
+    ).with_config(run_name=names.ANSWER)
+
+
+def build_offline_answer_chain(
+    model: BaseChatModel, book_title: str = BOOK_TITLE
+) -> Runnable[dict, str]:
+    """The same steps and run names for a model that reads `documents=` and `selected_text=`
+    (chains/offline.py): it is handed the rendered prompt too, and answers from the objects."""
+    prompt = _answer_prompt(book_title)
+    named = model.with_config(run_name=names.ANSWER_MODEL)
+    parser = _parser()
+
+    async def answer(inputs: AsyncIterator[dict], config: RunnableConfig) -> AsyncIterator[str]:
+        last: dict = {}
+        async for item in inputs:
+            last = item
+        messages = await prompt.ainvoke(last, config)
+        stream = named.astream(
+            messages, config, documents=last["documents"], selected_text=last["selected_text"]
+        )
+        async for text in parser.atransform(stream, config):
+            yield text
+
+    return RunnableGenerator(answer, name=names.ANSWER).with_config(run_name=names.ANSWER)

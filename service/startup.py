@@ -1,0 +1,48 @@
+"""The part of start-up that may take a while, run in the background: the stores' tables, and the
+sample book on an empty embedded store; then the service is ready."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from ingest.run import IngestReport, ingest
+from service.resources import Resources
+from stores.vectorstore import CollectionInfo
+
+log = logging.getLogger("bookchat")
+
+
+async def ingest_docs(res: Resources) -> IngestReport:
+    """Index DOCS_DIR into the live collection with the server's own clients (incremental)."""
+    s = res.settings
+    return await asyncio.to_thread(
+        ingest,
+        s.docs_dir,
+        client=res.qdrant,
+        embeddings=res.embeddings,
+        collection=s.qdrant_collection,
+        record_db_url=s.record_db_url,
+        base_url=s.docs_base_url,
+    )
+
+
+async def finish_startup(res: Resources, info: CollectionInfo | None) -> None:
+    """History and feedback tables, then the sample book when the embedded store is empty;
+    then ready (or failed, with the reason in health)."""
+    s = res.settings
+    try:
+        try:
+            await res.history.setup()
+            await res.feedback.setup()
+        except Exception as exc:
+            log.warning("history store not ready at start-up: %s", type(exc).__name__)
+        if s.qdrant_url is None and (info is None or not info.exists or info.points == 0):
+            log.info("embedded store is empty: ingesting %s", s.docs_dir)
+            report = await ingest_docs(res)
+            log.info("sample book ingested: %s", report)
+        res.phase = "ready"
+    except Exception as exc:
+        log.error("start-up failed: %s: %s", type(exc).__name__, exc)
+        res.startup_error = f"{type(exc).__name__}: {exc}"
+        res.phase = "failed"
