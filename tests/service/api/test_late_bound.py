@@ -1,0 +1,53 @@
+"""LateBound publishes a chain that exists only later: it resolves at call time, forwards every
+call with the caller's config, and declares the types and config specs given up front."""
+
+from __future__ import annotations
+
+from langchain_core.runnables import ConfigurableFieldSpec, RunnableConfig, RunnableLambda
+
+from service.api.late_bound import LateBound
+
+SPEC = ConfigurableFieldSpec(id="session_id", annotation=str, default="")
+
+
+def _echo(x: str, config: RunnableConfig) -> str:
+    return f"{x}:{config.get('configurable', {}).get('session_id', '-')}"
+
+
+def _bound(target: dict) -> LateBound:
+    return LateBound(lambda: target["chain"], input_type=str, output_type=str,
+                     config_specs=[SPEC], name="Echo")
+
+
+def test_it_resolves_at_call_time_and_forwards_the_config():
+    target = {"chain": None}
+    bound = _bound(target)
+    target["chain"] = RunnableLambda(_echo)  # opened after the route was published
+    cfg = {"configurable": {"session_id": "s1"}}
+    assert bound.invoke("a", cfg) == "a:s1"
+    assert bound.batch(["a", "b"], cfg) == ["a:s1", "b:s1"]
+    assert list(bound.stream("a", cfg)) == ["a:s1"]
+    target["chain"] = RunnableLambda(lambda x: x.upper())
+    assert bound.invoke("a") == "A"
+
+
+async def test_async_calls_forward_too():
+    bound = _bound({"chain": RunnableLambda(_echo)})
+    cfg = {"configurable": {"session_id": "s2"}}
+    assert await bound.ainvoke("a", cfg) == "a:s2"
+    assert await bound.abatch(["a"], cfg) == ["a:s2"]
+    assert [c async for c in bound.astream("a", cfg)] == ["a:s2"]
+
+
+def test_types_and_specs_are_declared_up_front():
+    bound = _bound({"chain": None})
+    assert bound.InputType is str and bound.OutputType is str
+    assert [s.id for s in bound.config_specs] == ["session_id"]
+    assert bound.get_name() == "Echo"
+
+
+async def test_it_adds_no_run_of_its_own():
+    bound = _bound({"chain": RunnableLambda(_echo).with_config(run_name="Inner")})
+    starts = [e["name"] async for e in bound.astream_events("a", version="v2")
+              if e["event"] == "on_chain_start"]
+    assert starts == ["Inner"]
