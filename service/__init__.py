@@ -1,1 +1,2 @@
-"""The HTTP side of bookchat: settings, resources opened in the lifespan, and routes."""
+"""The running service: resources wired from settings in the lifespan, the background start-up,
+and the HTTP API (`service/api/`)."""
