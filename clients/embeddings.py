@@ -60,7 +60,7 @@ def cohere_embeddings(
     *, api_key: SecretStr, model: str, base_url: str | None, timeout: float
 ) -> Embeddings:
     """CohereEmbeddings; document vs query input_type is chosen by the class itself."""
-    from clients.cohere_embeddings import FastCohereEmbeddings
+    from clients.patches.cohere_embed_decoding import FastCohereEmbeddings
 
     # The SDK already retries 429/5xx twice with backoff; CohereEmbeddings' own retry loop
     # (default 3 tries, 4-10 s apart) on top of it would hold a reader ~17 s before an error.

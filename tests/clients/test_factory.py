@@ -6,8 +6,8 @@ from langchain_cohere import ChatCohere
 from qdrant_client import QdrantClient
 
 from clients import factory
-from clients.cohere_embeddings import FastCohereEmbeddings
 from clients.embeddings import OfflineEmbeddings
+from clients.patches.cohere_embed_decoding import FastCohereEmbeddings
 from tests.conftest import offline_settings
 
 KEY = "co-TEST-KEY-factory-1234"

@@ -7,7 +7,7 @@ import pytest
 from cohere.core.api_error import ApiError
 from langchain_cohere import CohereEmbeddings
 
-from clients.cohere_embeddings import FastCohereEmbeddings
+from clients.patches.cohere_embed_decoding import FastCohereEmbeddings
 
 
 def _pair(url: str) -> tuple[FastCohereEmbeddings, CohereEmbeddings]:
@@ -36,3 +36,10 @@ async def test_a_failure_is_the_sdks_api_error(cohere, fault):
     assert raised.value.status_code == int(fault)
     if fault == "429":
         assert raised.value.headers["retry-after"] == "3"
+
+
+async def test_without_the_sdk_internals_it_takes_the_sdks_own_path(cohere, caplog):
+    fast, sdk = _pair(cohere.url)
+    fast.async_client._client_wrapper = None  # as a cohere release without it would be
+    assert await fast.aembed_query("What is an IMU?") == await sdk.aembed_query("What is an IMU?")
+    assert "embed decoding left to the SDK" in caplog.text
