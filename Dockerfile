@@ -6,7 +6,8 @@
 #            needed to add a third-party apt key, and nothing here does. The builder makes the
 #            venv /opt/venv (dependencies only) and the offline embedding model folder /opt/model.
 #   runtime: python:3.11-slim + curl (HEALTHCHECK) + postgresql-client (psql for operators
-#            reaching Neon Postgres) + /opt/venv + /opt/model + the code, run as UID 1000.
+#            reaching Neon Postgres) + /opt/venv + /opt/model + the code, run as UID 1000, with
+#            DATA_DIR on the Space's persistent storage (/data) when it has some.
 #
 # Layer caching: the builder never sees the application code (only pyproject.toml and the
 # model-assembly module), so a code edit rebuilds only the last two small layers of the runtime
@@ -61,13 +62,15 @@ RUN useradd -m -u 1000 user \
 COPY --from=builder /opt/venv /opt/venv
 COPY --from=builder /opt/model /opt/model
 
+# DATA_DIR is not set here: the entrypoint (deploy/entrypoint.py) picks /data when the Space has
+# persistent storage (mounted and writable by UID 1000), else /home/user/app/data, unless DATA_DIR
+# is given (e.g. as a Space variable).
 ENV HOME=/home/user \
     PATH=/home/user/.local/bin:/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     OPENBLAS_NUM_THREADS=1 \
     PORT=7860 \
-    EMBED_MODEL_DIR=/opt/model \
-    DATA_DIR=/home/user/app/data
+    EMBED_MODEL_DIR=/opt/model
 WORKDIR $HOME/app
 
 COPY --chown=user . $HOME/app
@@ -86,5 +89,7 @@ EXPOSE 7860
 HEALTHCHECK --interval=30s --timeout=5s --start-period=180s --retries=3 \
     CMD curl -fsS "http://127.0.0.1:${PORT:-7860}/api/health" >/dev/null || exit 1
 
-# server.py reads PORT through its settings (default 7860) and serves on 0.0.0.0.
+# The entrypoint exports DATA_DIR and execs the command, so the server is PID 1 (SIGTERM reaches
+# it). server.py reads PORT through its settings (default 7860) and serves on 0.0.0.0.
+ENTRYPOINT ["python", "-m", "deploy.entrypoint"]
 CMD ["python", "server.py"]
