@@ -37,59 +37,89 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _verdict_line(display, verdict) -> None:
-    display.mark(verdict.status, f"{verdict.name}: {verdict.message}")
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    import httpx
-    from huggingface_hub import HfApi, get_token
-    from huggingface_hub.errors import HfHubHTTPError
+def _setup(verbose: bool, token: str | None):
+    """The redacting display and log routing, before anything can print."""
     from huggingface_hub.utils import disable_progress_bars
-    from pydantic_settings import EnvSettingsSource
 
-    from clients import factory
-    from config.settings import Settings, SettingsError, load_settings
-    from deploy import hub, plan, preflight
     from deploy.display import Display, Redactor, route_logs
 
-    token = get_token()
     redact = Redactor([token])
-    out = Display(sys.stdout, redact)
-    route_logs(redact, sys.stderr, logging.DEBUG if args.verbose else logging.WARNING)
+    route_logs(redact, sys.stderr, logging.DEBUG if verbose else logging.WARNING)
     disable_progress_bars()  # our own progress lines instead of the library's bars
     # qdrant-client's version probe warns from a thread when the URL fails; the preflight
     # reports that failure itself, with the fix.
     warnings.filterwarnings("ignore", message="Failed to obtain server version")
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        out.line(str(exc))
-        return 2
-    try:
-        the_plan = plan.build(settings, space=args.space, frontend=args.frontend,
-                              private=args.private, url=args.space_url, root=PROJECT_DIR)
-    except plan.PlanError as exc:
-        out.line(str(exc))
-        return 2
-    for value in the_plan.secrets.values():
-        redact.add(value, urlsplit(value).password)
+    return Display(sys.stdout, redact)
 
-    out.heading("Plan" + (" (dry run: nothing is sent to the Hub)" if args.dry_run else ""))
-    for text in the_plan.render():
-        out.line("  " + text)
+
+def _preflight(settings, the_plan, api, token: str | None, out) -> bool:
+    """Print every verdict; True when none failed."""
+    from pydantic_settings import EnvSettingsSource
+
+    from clients import factory
+    from config.settings import Settings
+    from deploy import preflight
+
     out.heading("Preflight")
-    api = HfApi(token=token)
     verdicts = preflight.run(
         settings, the_plan, raw_env=EnvSettingsSource(Settings)(), api=api, token=token,
         open_qdrant=factory.make_qdrant, make_embeddings=factory.make_embeddings,
     )
     for verdict in verdicts:
-        _verdict_line(out, verdict)
+        out.mark(verdict.status, f"{verdict.name}: {verdict.message}")
     failed = [v for v in verdicts if v.status == "fail"]
     if failed:
         out.heading(f"Preflight failed ({len(failed)} to fix): nothing was sent to the Hub.")
+    return not failed
+
+
+def _apply(deployer) -> str | None:
+    """Run the deploy; the reason it stopped, in one line, or None."""
+    import httpx
+    from huggingface_hub.errors import HfHubHTTPError
+
+    from deploy.hub import DeployError
+
+    try:
+        deployer.apply()
+    except DeployError as exc:
+        return str(exc)
+    except HfHubHTTPError as exc:
+        status = exc.response.status_code if exc.response is not None else "?"
+        detail = f": {exc.server_message.strip()}" if exc.server_message else ""
+        return f"the Hub answered HTTP {status}{detail}"
+    except httpx.HTTPError as exc:
+        return f"the Hub is unreachable ({type(exc).__name__})"
+    except Exception as exc:  # a one-line report, never a traceback (--verbose logs it)
+        logging.getLogger("deploy").debug("deploy failed", exc_info=True)
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from huggingface_hub import HfApi, get_token
+
+    from config.settings import SettingsError, load_settings
+    from deploy import hub, plan
+
+    token = get_token()
+    out = _setup(args.verbose, token)
+    try:
+        settings = load_settings()
+        the_plan = plan.build(settings, space=args.space, frontend=args.frontend,
+                              private=args.private, url=args.space_url, root=PROJECT_DIR)
+    except (SettingsError, plan.PlanError) as exc:
+        out.line(str(exc))
+        return 2
+    for value in the_plan.secrets.values():
+        out.redact.add(value, urlsplit(value).password)
+
+    out.heading("Plan" + (" (dry run: nothing is sent to the Hub)" if args.dry_run else ""))
+    for text in the_plan.render():
+        out.line("  " + text)
+    api = HfApi(token=token)
+    if not _preflight(settings, the_plan, api, token, out):
         return 1
     if args.dry_run:
         out.heading("Dry run: the preflight passed. Run again without --dry-run to deploy.")
@@ -98,22 +128,9 @@ def main(argv: list[str] | None = None) -> int:
     out.heading("Deploy")
     deployer = hub.Deployer(api, the_plan, out, token=token, timeout=args.timeout,
                             poll=args.poll)
-    try:
-        deployer.apply()
-    except hub.DeployError as exc:
-        out.heading(f"Deploy failed: {exc}")
-        return 1
-    except HfHubHTTPError as exc:
-        status = exc.response.status_code if exc.response is not None else "?"
-        detail = f": {exc.server_message.strip()}" if exc.server_message else ""
-        out.heading(f"Deploy failed: the Hub answered HTTP {status}{detail}")
-        return 1
-    except httpx.HTTPError as exc:
-        out.heading(f"Deploy failed: the Hub is unreachable ({type(exc).__name__})")
-        return 1
-    except Exception as exc:  # a one-line report, never a traceback (--verbose logs it)
-        logging.getLogger("deploy").debug("deploy failed", exc_info=True)
-        out.heading(f"Deploy failed: {type(exc).__name__}: {exc}")
+    problem = _apply(deployer)
+    if problem is not None:
+        out.heading(f"Deploy failed: {problem}")
         return 1
     out.heading(f"Deployed: {the_plan.url}")
     out.line("Add the widget to docusaurus.config.js:")
