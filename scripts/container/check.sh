@@ -7,8 +7,9 @@
 # (scripts/container/make-base-image.sh; no registry is reachable here) -> podman build -> drop
 # the previous run's images ->
 # run with PORT=$CHECK_PORT (proves $PORT is honoured) -> wait for /api/health 200 -> the process
-# runs as UID 1000 -> DATA_DIR writable, no compilers or unused weights in the image -> the image's
-# HEALTHCHECK passes -> GET / -> POST /chat/invoke -> image size. The container is always removed
+# runs as UID 1000 -> DATA_DIR writable, no compilers or unused weights in the image -> DATA_DIR
+# on /data when persistent storage is mounted (short extra runs) -> the image's HEALTHCHECK
+# passes -> GET / -> POST /chat/invoke -> image size. The container is always removed
 # on exit. Non-interactive and bounded in time; exits non-zero with a message on any failure.
 #
 # Env: IMAGE_TAG (default bookchat:test), CHECK_PORT (default 17860; the next free port is used if
@@ -182,11 +183,15 @@ log "PID 1 is '$cmd1' as UID 1000 (user: $(pexec id -un | tr -d '\r'); host PID 
 
 # ---------------------------------------------------------------------------------------------
 phase image-contents
-pexec sh -c 'test -w "$DATA_DIR" && touch "$DATA_DIR/.w" && rm "$DATA_DIR/.w"' \
+# DATA_DIR is chosen by the entrypoint at start (deploy/entrypoint.py), so read the server's own.
+data_dir=$(pexec sh -c 'tr "\0" "\n" </proc/1/environ | sed -n "s/^DATA_DIR=//p"' | tr -d '\r')
+[ "$data_dir" = /home/user/app/data ] \
+    || fail "the server's DATA_DIR is '$data_dir', expected /home/user/app/data (no /data mounted)"
+pexec sh -c "test -w '$data_dir' && touch '$data_dir/.w' && rm '$data_dir/.w'" \
     || fail "DATA_DIR is not writable by UID 1000"
 not_owned=$(pexec find /home/user/app ! -user user -print 2>/dev/null | head -n 5)
 [ -z "$not_owned" ] || fail "files in /home/user/app not owned by user: $not_owned"
-pexec sh -c 'cd / && python -c "import importlib.metadata as m, book, chains, clients, config, ingest, service, stores; print(\"bookchat\", m.version(\"bookchat\"))"' \
+pexec sh -c 'cd / && python -c "import importlib.metadata as m, book, chains, clients, config, deploy.entrypoint, ingest, service, stores; print(\"bookchat\", m.version(\"bookchat\"))"' \
     >/dev/null || fail "the project is not installed in /opt/venv (import from / or its metadata failed)"
 pexec sh -c 'for f in model.onnx tokenizer.json tokenizer_config.json special_tokens_map.json config.json; do test -s "$EMBED_MODEL_DIR/$f" || { echo "missing $EMBED_MODEL_DIR/$f"; exit 1; }; done' \
     || fail "the embedding model folder is incomplete"
@@ -199,6 +204,29 @@ fi
 pexec sh -c 'command -v psql >/dev/null && command -v curl >/dev/null' \
     || fail "psql or curl missing from the runtime image"
 log "DATA_DIR writable, app dir owned by user, project installed, model folder complete, no compilers/torch/gt weights, psql+curl present"
+
+# ---------------------------------------------------------------------------------------------
+phase persistent-storage
+# A Space with persistent storage mounts it at /data: the entrypoint must pick it when UID 1000
+# can write there, fall back when it cannot, and leave a DATA_DIR given by the operator alone.
+# Short runs of the entrypoint with `sh -c` as the command (no server started).
+entry_data_dir() {
+    timeout 60 "${PODMAN[@]}" run --rm "$@" "$IMAGE_TAG" sh -c 'echo "$DATA_DIR"' 2>"$WORK/entry.err" \
+        | tr -d '\r'
+}
+mkdir -p "$WORK/data-rw" "$WORK/data-ro"
+chown 1000:1000 "$WORK/data-rw"
+chmod 755 "$WORK/data-ro" # owned by root: not writable by UID 1000
+got=$(entry_data_dir -v "$WORK/data-rw:/data")
+[ "$got" = /data ] || fail "with a writable /data mounted, DATA_DIR is '$got' (expected /data)"
+grep -q 'DATA_DIR=/data: persistent storage' "$WORK/entry.err" \
+    || fail "the entrypoint did not log its choice: $(cat "$WORK/entry.err")"
+got=$(entry_data_dir -v "$WORK/data-ro:/data")
+[ "$got" = /home/user/app/data ] \
+    || fail "with a /data UID 1000 cannot write, DATA_DIR is '$got' (expected /home/user/app/data)"
+got=$(entry_data_dir -v "$WORK/data-rw:/data" -e DATA_DIR=/home/user/app/data/custom)
+[ "$got" = /home/user/app/data/custom ] || fail "a DATA_DIR given to the container was replaced by '$got'"
+log "DATA_DIR: /data when a writable /data is mounted, the app folder when /data is not writable, an explicit DATA_DIR kept"
 
 # ---------------------------------------------------------------------------------------------
 phase healthcheck
