@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 from huggingface_hub import HfApi
@@ -22,7 +23,7 @@ from huggingface_hub import HfApi
 from deploy.display import Display
 from deploy.plan import Plan
 
-WAITING = {"BUILDING", "RUNNING_BUILDING", "APP_STARTING", "RUNNING_APP_STARTING"}
+BUILDING = {"BUILDING", "RUNNING_BUILDING"}  # a new image is being built: our commit
 SERVING = {"RUNNING", "SLEEPING"}  # a sleeping Space wakes on the health call
 STOPPED = {
     "NO_APP_FILE": "the Space has no Dockerfile: upload it (is it in the file list above?)",
@@ -112,7 +113,7 @@ class Deployer:
             runtime = self.api.get_space_runtime(self.plan.space_id)
             stage, raw = str(runtime.stage), runtime.raw
             self.out.status(f"Space {stage} ({self._since(start)})", key=stage)
-            seen_build = seen_build or stage in WAITING
+            seen_build = seen_build or stage in BUILDING
             if self._current(raw.get("sha"), commit, rebuilt, seen_build, start):
                 if stage in SERVING:
                     return stage
@@ -148,10 +149,9 @@ class Deployer:
         return ["    " + line.rstrip("\n") for line in lines[-LOG_LINES:]]
 
     def wait_healthy(self, deadline: float) -> dict:
-        """GET {url}/api/health until `healthy`; a private Space needs the Hub token."""
-        private = self.plan.private and self.token
-        headers = {"Authorization": f"Bearer {self.token}"} if private else {}
+        """GET {url}/api/health until `healthy`."""
         last = "no answer yet"
+        headers = health_headers(self.plan.url, self.plan.private, self.token)
         with httpx.Client(timeout=30, headers=headers) as http:
             while True:
                 try:
@@ -168,6 +168,15 @@ class Deployer:
                     raise DeployError(f"the Space did not become healthy in time (last: {last})"
                                       ": see its logs on the Hub")
                 self.clock.sleep(self.poll)
+
+
+def health_headers(url: str, private: bool, token: str | None) -> dict[str, str]:
+    """A private Space answers only with the Hub token, which goes to *.hf.space only: never
+    to another host named by --space-url."""
+    host = urlsplit(url).hostname or ""
+    if private and token and host.endswith(".hf.space"):
+        return {"Authorization": f"Bearer {token}"}
+    return {}
 
 
 def _error_message(raw: dict) -> str:

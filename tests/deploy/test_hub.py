@@ -9,7 +9,7 @@ import pytest
 
 from config.settings import load_settings
 from deploy.display import Display
-from deploy.hub import Clock, Deployer, DeployError
+from deploy.hub import Clock, Deployer, DeployError, health_headers
 from deploy.plan import build
 from tests.conftest import PROJECT
 from tests.deploy.conftest import StatusServer
@@ -134,9 +134,18 @@ def test_a_build_that_outlasts_the_timeout_stops_with_its_stage(hub, api):
         deployer.apply()
 
 
-def test_a_private_space_is_called_with_the_hub_token(hub, api):
+def test_a_private_space_is_created_private_and_the_token_stays_with_the_hub(hub, api):
     with StatusServer(script=[(200, HEALTHY)]) as space:
         deployer, _ = _deployer(api, _plan(url=space.url, private=True))
         deployer.apply()
     assert hub.spaces["you/book-chat"].private
-    assert space.authorizations == [f"Bearer {TOKEN}"]
+    assert space.authorizations == [None]  # --space-url names a host that is not the Hub's
+
+
+def test_only_a_private_spaces_own_host_gets_the_hub_token():
+    assert health_headers("https://you-book-chat.hf.space", True, TOKEN) == {
+        "Authorization": f"Bearer {TOKEN}"}
+    assert health_headers("https://you-book-chat.hf.space", False, TOKEN) == {}
+    assert health_headers("https://chat.example.org", True, TOKEN) == {}
+    assert health_headers("https://evil.example/x.hf.space", True, TOKEN) == {}
+    assert health_headers("https://you-book-chat.hf.space", True, None) == {}
