@@ -5,7 +5,12 @@ Sources followed (Docusaurus v3):
   an id from one slugger per page, computed from the heading's plain text (`mdast-util-to-string`:
   inline code keeps its content, links and emphasis keep their text, images their alt).
   An explicit `{#custom-id}` at the end wins, is removed from the text and is not counted
-  by the slugger.
+  by the slugger; so does the MDX-compatible `{/* #custom-id */}` as the heading's last child.
+  The slug text keeps what `mdast-util-to-string` keeps: an MDX comment expression `{/* x */}`
+  elsewhere counts as its source `/* x */` (it renders as nothing), an HTML comment (dropped by
+  the mdx1Compat comment plugin) counts as nothing but the spaces around it stay, footnote
+  references (`[^1]`) count as nothing, and a setext heading's line break is dropped by the
+  slugger (`a\nb` -> `ab`).
 - `@docusaurus/utils` `createSlugger` wraps `github-slugger` (`script/generate-regex`):
   lowercase, keep letters, marks, decimal and letter numbers, connector punctuation (`_`), `-`
   and spaces, drop the rest, then spaces become `-` (so an emoji-led heading starts with `-`).
@@ -14,21 +19,27 @@ Sources followed (Docusaurus v3):
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
+
+from book.entities import ENTITY, decode
 
 _HEADING_ID = re.compile(r"\s*\{#(?P<id>(?:.(?!\{#|\}))*.)\}$")
 _CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
 _IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
 _LINK = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\[[^\]]*\])")
 _AUTOLINK = re.compile(r"<((?:https?|mailto|ftp):[^>\s]*)>")
-_TAG = re.compile(r"</?[A-Za-z][\w.:-]*(?:\s[^<>]*)?/?>")
+_TAG = re.compile(r"(?<!\\)</?[A-Za-z][\w.:-]*(?:\s[^<>]*)?/?>")
 _STRONG = re.compile(r"(?<!\\)(\*\*|__)(?=\S)(.+?)(?<=[^\s\\])\1")
 _EM_STAR = re.compile(r"(?<!\\)\*(?=\S)(.+?)(?<=[^\s\\])\*")
 _EM_UNDERSCORE = re.compile(r"(?<![\w\\])_(?=\S)(.+?)(?<=[^\s\\])_(?!\w)")
 _STRIKE = re.compile(r"(?<!\\)~~(?=\S)(.+?)(?<=[^\s\\])~~")
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+_FOOTNOTE_REF = re.compile(r"\[\^[^\]\s]+\]")
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_MDX_COMMENT = re.compile(r"\{(\s*/\*.*?\*/\s*)\}", re.DOTALL)
+_ENTITY = re.compile(r"(?<!\\)" + ENTITY.pattern)
+_COMMENT_ID = re.compile(r"\{[ \t]*/\*(?P<body>(?:(?!\*/).)*)\*/[ \t]*\}$", re.DOTALL)
 
 
 class Slugger:
@@ -76,7 +87,7 @@ def split_heading_id(text: str) -> tuple[str, str | None]:
     return text[: match.start()], match.group("id")
 
 
-def plain_text(markdown: str) -> str:
+def plain_text(markdown: str, *, strip: bool = True) -> str:
     """Inline markdown/JSX reduced to the text a reader sees (`mdast-util-to-string`)."""
     pieces = []
     last = 0
@@ -85,7 +96,8 @@ def plain_text(markdown: str) -> str:
         pieces.append(_code_span_text(match.group(2)))
         last = match.end()
     pieces.append(_inline_to_text(markdown[last:]))
-    return "".join(pieces).strip()
+    text = "".join(pieces)
+    return text.strip() if strip else text
 
 
 def _code_span_text(code: str) -> str:
@@ -96,6 +108,7 @@ def _code_span_text(code: str) -> str:
 
 
 def _inline_to_text(text: str) -> str:
+    text = _FOOTNOTE_REF.sub("", text)
     text = _IMAGE.sub(r"\1", text)
     text = _LINK.sub(r"\1", text)
     text = _AUTOLINK.sub(r"\1", text)
@@ -105,15 +118,33 @@ def _inline_to_text(text: str) -> str:
         while previous != text:
             previous = text
             text = pattern.sub(lambda m: m.group(m.lastindex or 0), text)
-    text = _ESCAPE.sub(r"\1", text)
-    return html.unescape(text)
+    # Character references: mdx_to_markdown decodes them already and escapes what it decodes
+    # into Markdown punctuation, so a `\&` here is text and must not be decoded twice.
+    text = _ENTITY.sub(lambda m: decode(m.group()), text)
+    return _ESCAPE.sub(r"\1", text)
 
 
 def heading_text_and_id(raw: str, slugger: Slugger) -> tuple[str, str]:
-    """A heading's display text and its id, advancing the page's slugger."""
-    text = plain_text(raw)
-    text, explicit = split_heading_id(text)
-    text = text.strip()
+    """A heading's display text (white space collapsed) and its id, advancing the page's
+    slugger unless the id is explicit."""
+    raw, comment_id = _split_comment_id(raw.strip())
+    display = " ".join(plain_text(_MDX_COMMENT.sub("", _HTML_COMMENT.sub("", raw))).split())
+    if comment_id is not None:
+        return display, comment_id
+    slug_text = plain_text(_MDX_COMMENT.sub(r"\1", _HTML_COMMENT.sub("", raw)), strip=False)
+    text, explicit = split_heading_id(slug_text)
     if explicit is not None:
-        return text, explicit
-    return text, slugger.slug(text)
+        return " ".join(text.split()), explicit
+    return display, slugger.slug(text)
+
+
+def _split_comment_id(raw: str) -> tuple[str, str | None]:
+    """`Quick start {/* #install */}` -> (`Quick start`, `install`): a last comment whose first
+    word starts with `#` is the id; any other comment is not."""
+    match = _COMMENT_ID.search(raw)
+    if match is None:
+        return raw, None
+    first = (match.group("body").strip().split(" ") or [""])[0]
+    if not first.startswith("#") or len(first) < 2:
+        return raw, None
+    return raw[: match.start()].rstrip(), first[1:]

@@ -8,7 +8,10 @@ decide what is markup and what is text.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+
+from book.entities import decode_all
 
 _NAME = re.compile(r"[A-Za-z_$][\w$-]*(?:[.:][A-Za-z_$][\w$-]*)*")
 _ATTR_NAME = re.compile(r"[A-Za-z_$][\w$.:-]*")
@@ -24,7 +27,9 @@ class Tag:
     end: int
     closing: bool = False
     self_closing: bool = False
-    attrs: dict[str, str] = field(default_factory=dict)
+    attrs: dict[str, str] = field(default_factory=dict)  # string values only
+    # Every named prop in source order: (name, value, whether value is a `{...}` expression).
+    props: list[tuple[str, str, bool]] = field(default_factory=list)
 
 
 def string_end(text: str, i: int) -> int | None:
@@ -108,6 +113,41 @@ def literal_value(expression: str) -> str | None:
     return _ESCAPE.sub(lambda m: _ESCAPES.get(m.group(1), m.group(1)), s[1:-1])
 
 
+_KEY_BEFORE = re.compile(r"""([A-Za-z_$][\w$]*|"[^"\n]*"|'[^'\n]*')\s*:\s*$""")
+
+
+def literal_strings(expression: str) -> Iterator[tuple[str | None, str]]:
+    """The string and template literals of a JS expression (arrays, objects, nesting), each
+    with the object key it is the value of (None in an array): `[{problem: 'x'}]` gives
+    ('problem', 'x'). Template literals with `${}` and everything that is not a literal are
+    skipped."""
+    i, n = 0, len(expression)
+    while i < n:
+        ch = expression[i]
+        if ch in "\"'`":
+            end = template_end(expression, i) if ch == "`" else string_end(expression, i)
+            if end is None:
+                return
+            value = literal_value(expression[i:end])
+            key = _KEY_BEFORE.search(expression[max(0, i - 200) : i])
+            if value is not None and not _is_key(expression, end):
+                yield (key.group(1).strip("\"'") if key else None), value
+            i = end
+        elif expression.startswith("/*", i):
+            found = expression.find("*/", i + 2)
+            i = n if found < 0 else found + 2
+        elif expression.startswith("//", i):
+            found = expression.find("\n", i)
+            i = n if found < 0 else found
+        else:
+            i += 1
+
+
+def _is_key(expression: str, end: int) -> bool:
+    """Whether the literal ending at `end` is a quoted object key (`{'a b': 1}`)."""
+    return expression[end:].lstrip().startswith(":")
+
+
 def _skip_space(text: str, i: int) -> int:
     while i < len(text) and text[i].isspace():
         i += 1
@@ -131,14 +171,15 @@ def parse_tag(text: str, i: int) -> Tag | None:
         j = _skip_space(text, j)
         return Tag(name, j + 1, closing=True) if text.startswith(">", j) else None
     attrs: dict[str, str] = {}
+    props: list[tuple[str, str, bool]] = []
     while True:
         k = _skip_space(text, j)
         if k >= n:
             return None
         if text[k] == ">":
-            return Tag(name, k + 1, attrs=attrs)
+            return Tag(name, k + 1, attrs=attrs, props=props)
         if text.startswith("/>", k):
-            return Tag(name, k + 2, self_closing=True, attrs=attrs)
+            return Tag(name, k + 2, self_closing=True, attrs=attrs, props=props)
         if text[k] == "{":
             end = expression_end(text, k + 1)
             if end is None:
@@ -148,13 +189,16 @@ def parse_tag(text: str, i: int) -> Tag | None:
         attr = _ATTR_NAME.match(text, k)
         if attr is None or k == j:
             return None
-        j = _attribute_end(text, attr.end(), attr.group(), attrs)
+        j = _attribute_end(text, attr.end(), attr.group(), attrs, props)
         if j is None:
             return None
 
 
-def _attribute_end(text: str, i: int, key: str, attrs: dict[str, str]) -> int | None:
-    """Read `=value` after an attribute name; string values are recorded in attrs."""
+def _attribute_end(
+    text: str, i: int, key: str, attrs: dict[str, str], props: list[tuple[str, str, bool]]
+) -> int | None:
+    """Read `=value` after an attribute name; string values are recorded in attrs (character
+    references decoded, as MDX decodes them), every value in props."""
     k = _skip_space(text, i)
     if not text.startswith("=", k):
         attrs[key] = ""
@@ -167,7 +211,8 @@ def _attribute_end(text: str, i: int, key: str, attrs: dict[str, str]) -> int | 
         end = text.find(quote, v + 1)
         if end < 0:
             return None
-        attrs[key] = text[v + 1 : end]
+        attrs[key] = decode_all(text[v + 1 : end])
+        props.append((key, attrs[key], False))
         return end + 1
     if quote == "{":
         end = expression_end(text, v + 1)
@@ -176,5 +221,6 @@ def _attribute_end(text: str, i: int, key: str, attrs: dict[str, str]) -> int | 
         value = literal_value(text[v + 1 : end - 1])
         if value is not None:
             attrs[key] = value
+        props.append((key, text[v + 1 : end - 1], True))
         return end
     return None

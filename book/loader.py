@@ -1,6 +1,8 @@
 """A Docusaurus docs folder as LangChain Documents: one per chunk, each linking to its section.
 
-Drafts (`draft: true`) are left out, as production builds leave them out.
+Drafts (`draft: true`) are left out, as production builds leave them out. A heading with no text
+under it (`## Requirements` right before `### Hardware`) still gets one chunk, its heading, so
+a question about it can cite it.
 """
 
 from __future__ import annotations
@@ -112,6 +114,8 @@ def _load(path: Path, docs_dir: Path, labels: CategoryLabels, options: _Options)
         for section in doc.page.sections
         for part, chunk in enumerate(
             _split(info, section, options.chunk_size, options.chunk_overlap)
+            # a heading with no body of its own still shows on the page: findable by its name
+            or ([section.heading] if section.level else [])
         )
     ]
     if not pieces:  # a page with no prose of its own can still be found by its title

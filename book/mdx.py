@@ -5,13 +5,14 @@ following MDX 2/3 (micromark-extension-mdxjs) and Docusaurus' theme components:
 - `import`/`export` statements start a top-level line after a blank line and run to the next
   blank line once their brackets balance (mdxjs-esm); they are dropped. Only lines that read as
   statements count, so prose that starts with the word "import" survives.
-- `{/* ... */}` and `<!-- ... -->` comments are dropped.
+- `{/* ... */}` and `<!-- ... -->` comments are dropped, except on an ATX heading line (they
+  count in its id). Character references (`&amp;`) are decoded (book/entities.py).
 - `{expression}`: a string or template literal is unwrapped, anything else dropped. Multi-line
   literals become a fenced code block, since they hold code (`<CodeBlock>{`...`}</CodeBlock>`,
   whose `language` prop names the fence). `{#id}` is kept for the heading pass.
-- Elements lose their tags and keep their children. Self-closing ones are dropped (`<br/>` is a
-  space), a component's `label`/`title` prop becomes a line (`<TabItem label="Python">`), block
-  HTML (`<details>`, `<summary>`, `<div>`...) becomes line breaks, `<script>`/`<style>` vanish.
+- Elements lose their tags and keep their children; block HTML (`<details>`, `<div>`...) becomes
+  line breaks, `<br/>` a space, `<script>`/`<style>` vanish. The text in a component's props
+  (`label="Python"`, `entries={[{problem: "..."}]}`) becomes lines (book/props.py).
 - Fenced code and inline code are copied untouched.
 """
 
@@ -19,10 +20,15 @@ from __future__ import annotations
 
 import re
 
+from book.entities import ENTITY, decode
 from book.fences import closes, open_fence
 from book.jsx import Tag, expression_end, is_balanced, literal_value, parse_tag
+from book.props import prop_texts
+from book.sections import CONTAINERS
 
-_SPECIAL = re.compile(r"[\\`<{\n]")
+_SPECIAL = re.compile(r"[\\`<{\n&]")
+_HEADING_LINE = re.compile(rf"{CONTAINERS}[ \t]*#{{1,6}}[ \t]")
+_COMMENT_ONLY = re.compile(r"\s*/\*.*\*/\s*", re.DOTALL)
 _ESM = re.compile(
     r"""import\s*(?:['"{*]|[\w$]+\s*(?:,|\s+from\b))"""
     r"|export\s*[{*]|export\s+(?:default|const|let|var|function|class|async)\b"
@@ -122,7 +128,24 @@ class _Converter:
             return self._code_span(i)
         if ch == "<":
             return self._angle(i)
+        if ch == "&":
+            match = ENTITY.match(text, i)
+            if match is None:
+                self.out.append("&")
+                return i + 1
+            self.out.append(decode(match.group(), escape=self._on_heading_line()))
+            return match.end()
         return self._brace(i)
+
+    def _on_heading_line(self) -> bool:
+        """Whether the output's current line is an ATX heading (parsed again for its id)."""
+        line: list[str] = []
+        for piece in reversed(self.out):
+            cut = piece.rfind("\n")
+            line.append(piece[cut + 1 :])
+            if cut >= 0:
+                break
+        return _HEADING_LINE.match("".join(reversed(line))) is not None
 
     def _code_span(self, i: int) -> int:
         text = self.text
@@ -143,6 +166,8 @@ class _Converter:
         if text.startswith("<!--", i):
             end = text.find("-->", i + 4)
             if end >= 0:
+                if self._on_heading_line():
+                    self.out.append(text[i : end + 3])
                 return end + 3
         tag = parse_tag(text, i)
         if tag is None:
@@ -160,7 +185,10 @@ class _Converter:
             self.out.append("{")
             return i + 1
         value = literal_value(text[i + 1 : end - 1])
-        if value is not None:
+        if value is None and _COMMENT_ONLY.fullmatch(text, i + 1, end - 1):
+            if self._on_heading_line():
+                self.out.append(text[i:end])
+        elif value is not None:
             info = self._code_block_info()
             if info is not None or "\n" in value.strip("\n"):
                 self.out.append(fenced(value, info or ""))
@@ -170,6 +198,11 @@ class _Converter:
 
     def _on_tag(self, tag: Tag) -> int:
         lower = tag.name.lower()
+        texts = [] if tag.closing or tag.name == "CodeBlock" else prop_texts(tag)
+        if texts and self._on_heading_line():  # a heading's text is its children only
+            texts = []
+        if texts:
+            self.out.append("\n\n" + "\n\n".join(texts) + "\n\n")
         if tag.closing:
             self._close(tag.name)
         elif lower in _DROPPED_WITH_CONTENT and not tag.self_closing:
@@ -185,9 +218,6 @@ class _Converter:
             self.out.append("\n")
         elif lower in _CELL_TAGS:
             self.out.append(" ")
-        label = tag.attrs.get("label") or tag.attrs.get("title")
-        if not tag.closing and tag.name[:1].isupper() and tag.name != "CodeBlock" and label:
-            self.out.append(f"\n{label.strip()}\n")
         return tag.end
 
     def _close(self, name: str) -> None:

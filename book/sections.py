@@ -1,10 +1,13 @@
 """A page cut into sections at its headings, each carrying the id Docusaurus gives its heading.
 
 Headings follow CommonMark as MDX reads it: ATX (`## Title`, optional closing `#`s, any
-indentation because MDX has no indented code) and setext (a paragraph underlined with `===` or
-`---`); never inside a fenced block. The first heading, when it is an H1, is the page's content
-title (Docusaurus `contentTitle`): the text around it is the page intro (anchor ""), but its id
-still takes its slug, as the page renders it.
+indentation because MDX has no indented code, also as the first thing in a blockquote or a list
+item: `> ## Title`, `- ## Title`) and setext (a paragraph underlined with `===` or `---`, its
+lines kept apart; a thematic break such as `---` or `***` is never part of one); never inside a
+fenced block. The first heading, when it is an H1, is the page's content title (Docusaurus
+`contentTitle`): the text around it is the page intro. Every heading takes its slug, but the
+theme renders level-one headings without an id (`@theme/Heading`), so an H1 section's anchor is
+"" and its chunks link to the page.
 """
 
 from __future__ import annotations
@@ -15,7 +18,10 @@ from dataclasses import dataclass, replace
 from book.anchors import Slugger, heading_text_and_id
 from book.fences import code_lines
 
-_ATX = re.compile(r"^[ \t]*(#{1,6})(?:[ \t]+(.*?))?[ \t]*$")
+# What may stand before a heading's `#`s on its line: blockquote markers and list item markers.
+CONTAINERS = r"(?:[ \t]*(?:>[ \t]?|(?:[-*+]|[0-9]{1,9}[.)])[ \t]+))*"
+_ATX = re.compile(rf"^{CONTAINERS}[ \t]*(#{{1,6}})(?:[ \t]+(.*?))?[ \t]*$")
+_THEMATIC_BREAK = re.compile(r"^[ \t]{0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _ATX_CLOSING = re.compile(r"(?:^|[ \t]+)#+$")
 _SETEXT = re.compile(r"^[ \t]{0,3}(=+|-+)[ \t]*$")
 _OTHER_BLOCK = re.compile(r"^[ \t]*(?:[-*+][ \t]|[0-9]+[.)](?:[ \t]|$)|>|\|)")
@@ -38,7 +44,7 @@ class ParsedPage:
 
     content_title: str | None
     sections: list[Section]
-    heading_ids: list[str]
+    heading_ids: list[str]  # the ids the page renders (h2-h6)
 
 
 Item = str | tuple[int, str]  # a body line, or (level, raw heading text)
@@ -49,6 +55,7 @@ def parse_sections(markdown: str) -> ParsedPage:
     slugger = Slugger()
     sections: list[Section] = []
     heading_ids: list[str] = []
+    seen_heading = False
     content_title: str | None = None
     stack: list[tuple[int, str]] = []
     current = Section(0, "", "", (), "")
@@ -59,8 +66,12 @@ def parse_sections(markdown: str) -> ParsedPage:
             continue
         level, raw = item
         text, anchor = heading_text_and_id(raw, slugger)
-        first = not heading_ids
-        heading_ids.append(anchor)
+        first = not seen_heading
+        seen_heading = True
+        if level == 1:
+            anchor = ""  # the theme gives h1 no id: link the page
+        else:
+            heading_ids.append(anchor)
         if first and level == 1:
             content_title = text
             continue
@@ -89,12 +100,12 @@ def _items(markdown: str) -> list[Item]:
             paragraph = None
             continue
         if paragraph is not None and paragraph >= 0 and _SETEXT.match(line):
-            raw = " ".join(str(item).strip() for item in items[paragraph:])
+            raw = "\n".join(str(item).strip() for item in items[paragraph:])
             del items[paragraph:]
             items.append((1 if "=" in line else 2, raw))
             paragraph = None
             continue
-        if not line.strip():
+        if not line.strip() or _THEMATIC_BREAK.match(line):
             paragraph = None
         elif paragraph is None:
             paragraph = -1 if _OTHER_BLOCK.match(line) else len(items)

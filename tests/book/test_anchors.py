@@ -75,5 +75,28 @@ def test_explicit_id_wins_is_removed_and_not_counted():
     assert heading_text_and_id("Custom id", slugger) == ("Custom id", "custom-id")
 
 
+@pytest.mark.parametrize(
+    ("raw", "text", "anchor"),
+    [
+        # the values Docusaurus 3.10 gives these headings (tests/docusaurus, the oracle test)
+        ("Quick start {/* #install */}", "Quick start", "install"),
+        ("Shown {/* a note */} words", "Shown words", "shown--a-note--words"),
+        ("Hidden words <!-- an html comment -->", "Hidden words", "hidden-words-"),
+        ("Footnotes in headings[^1]", "Footnotes in headings", "footnotes-in-headings"),
+        ("Line one\nline two", "Line one line two", "line-oneline-two"),
+        ("Not an id {/* note */}", "Not an id", "not-an-id--note-"),
+        (r"A \<node\> \&amp; b", "A <node> &amp; b", "a-node-amp-b"),
+    ],
+)
+def test_heading_ids_as_the_real_build_gives_them(raw, text, anchor):
+    assert heading_text_and_id(raw, Slugger()) == (text, anchor)
+
+
+def test_an_id_comment_is_not_counted_by_the_slugger():
+    slugger = Slugger()
+    heading_text_and_id("Install {/* #install */}", slugger)
+    assert heading_text_and_id("Install", slugger) == ("Install", "install")
+
+
 def test_brace_in_text_is_not_an_id():
     assert split_heading_id("Sets {a, b}") == ("Sets {a, b}", None)

@@ -136,3 +136,16 @@ def test_repeated_explicit_ids_still_give_unique_chunk_ids(tmp_path: Path):
     chunks = load_page(tmp_path / "a.md", tmp_path)
     assert [c.metadata["anchor"] for c in chunks] == ["same", "same"]
     assert chunks[0].id == chunk_id("a.md", "same", 0) != chunks[1].id
+
+
+def test_a_heading_with_no_body_is_still_a_chunk(tmp_path):
+    (tmp_path / "page.md").write_text(
+        "# Page\n\nIntro.\n\n## Requirements\n\n### Hardware\n\n### Software\n\nPython 3.\n"
+    )
+    chunks = load_book(tmp_path, route_base="/")
+    assert [(c.metadata["url"], c.page_content.split("\n\n", 1)[1]) for c in chunks] == [
+        ("/page", "Intro."),
+        ("/page#requirements", "Requirements"),
+        ("/page#hardware", "Hardware"),
+        ("/page#software", "Python 3."),
+    ]

@@ -57,12 +57,57 @@ def test_tabs_keep_labels_and_content():
     )
 
 
-def test_self_closing_components_are_dropped_whole():
+def test_self_closing_components_keep_the_text_of_their_props():
     text = (
         'Before\n\n<InstallationStep\n  stepNumber={1}\n  title="Get it"\n  platforms={{\n'
         "    win: { path: 'C:\\\\Users\\\\<YourUsername>', note: `a } b` },\n  }}\n/>\n\nAfter"
     )
-    assert squash(mdx_to_markdown(text)) == "Before\n\nAfter"
+    # the path is machinery (its key says so), the note is text; the tag itself is gone
+    assert squash(mdx_to_markdown(text)) == "Before\n\nGet it\n\na } b\n\nAfter"
+
+
+def test_array_and_object_props_give_their_strings():
+    text = (
+        "<TroubleshootingAccordion\n  entries={[\n    {\n      id: 'ts-gpu-missing',\n"
+        "      problem: 'The simulator cannot find the GPU',\n      severity: \"blocker\",\n"
+        "      solutions: ['Install the newest driver', `Reboot`],\n"
+        "      link: 'https://example.org/help', count: 3,\n    },\n  ]}\n/>"
+    )
+    assert squash(mdx_to_markdown(text)).split("\n\n") == [
+        "The simulator cannot find the GPU", "blocker", "Install the newest driver", "Reboot",
+    ]
+
+
+def test_machinery_props_are_not_text():
+    text = (
+        '<Tabs groupId="os" className="tabs wide">\n<TabItem value="py" label="Python" '
+        'style={{border: "1px solid"}}>\n\nBody\n\n</TabItem>\n</Tabs>\n\n'
+        '<img alt="A diagram" src="x.png" />\n<Badge color="#25c2a0" icon="🔧" to="/docs/x" />'
+    )
+    assert squash(mdx_to_markdown(text)) == "Python\n\nBody"
+
+
+def test_a_prop_that_starts_like_a_heading_stays_text():
+    out = mdx_to_markdown('<Step description={`# not a heading\nsecond line`} />')
+    assert squash(out) == "\\# not a heading\nsecond line"
+
+
+def test_character_references_are_decoded_outside_code():
+    text = "R&amp;D &mdash; 2&nbsp;GB, 20&deg;C, &#8594; &#x2190; &lt;node&gt; &bogus; `&amp;`"
+    assert mdx_to_markdown(text) == "R&D — 2\u00a0GB, 20°C, → ← <node> &bogus; `&amp;`"
+    assert mdx_to_markdown("```\n&amp;\n```") == "```\n&amp;\n```"
+    assert squash(mdx_to_markdown('<Step title="Q&amp;A" />')) == "Q&A"
+
+
+def test_references_on_a_heading_line_stay_text_for_the_heading_pass():
+    assert mdx_to_markdown("## A &lt;node&gt; &amp; more") == "## A \\<node\\> \\& more"
+
+
+def test_comments_on_a_heading_line_are_kept_for_its_id():
+    text = "## Quick start {/* #install */}\n\n## Hidden <!-- c -->\n\nBody {/* gone */} <!-- gone -->"
+    assert mdx_to_markdown(text) == (
+        "## Quick start {/* #install */}\n\n## Hidden <!-- c -->\n\nBody  "
+    )
 
 
 def test_comments_are_dropped():
