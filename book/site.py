@@ -32,6 +32,15 @@ def find_config(site_dir: Path) -> Path | None:
     return next((site_dir / n for n in CONFIG_NAMES if (site_dir / n).is_file()), None)
 
 
+def route_base_for(docs_dir: Path, site_dir: Path | None = None) -> str:
+    """The route base of the docs in docs_dir: from site_dir's config when given, else from a
+    config next to docs_dir (the usual `site/docs/` layout), else Docusaurus' default."""
+    if site_dir is not None:
+        return docs_route_base(site_dir)
+    parent = Path(docs_dir).resolve().parent
+    return docs_route_base(parent) if find_config(parent) else DEFAULT_ROUTE_BASE
+
+
 def docs_route_base(site_dir: Path) -> str:
     """`/`, `/docs`, `/guide`... for the site in site_dir (which must hold a config)."""
     config = find_config(Path(site_dir))

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
 
     docs_dir: Path = PROJECT_DIR / "sample_book"
     docs_base_url: str = ""
+    # The docs' routeBasePath; unset: read from the docusaurus.config next to DOCS_DIR, else /docs.
+    docs_route_base: str | None = None
     retrieval_k: int = Field(4, ge=1, le=20)
     history_max_messages: int = Field(12, ge=0, le=100)
     history_max_chars: int = Field(8000, ge=0, le=100_000)
@@ -108,6 +110,15 @@ class Settings(BaseSettings):
             if parts.scheme not in {"http", "https"} or not parts.netloc or bad_path:
                 raise ValueError(f"origin #{number} is not like https://example.org")
         return [o.rstrip("/") for o in value or []]
+
+    @field_validator("docs_route_base")
+    @classmethod
+    def _route_base(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if "://" in value or any(ch.isspace() for ch in value):
+            raise ValueError("must be a path like /docs or / (the site's routeBasePath)")
+        return "/" + value.strip("/")
 
     @field_validator("cohere_base_url", "qdrant_url")
     @classmethod

@@ -12,6 +12,7 @@ from langchain_core.embeddings import Embeddings
 from qdrant_client import QdrantClient
 
 from book import load_book
+from book.site import route_base_for
 from ingest.indexing import chunk_key, index_chunks, make_record_manager
 from stores import vectorstore
 
@@ -57,15 +58,19 @@ def ingest(
     collection: str,
     record_db_url: str,
     base_url: str = "",
+    route_base: str | None = None,
     full: bool = False,
     dry_run: bool = False,
     progress: bool = False,
 ) -> IngestReport:
-    """Bring the collection in line with the book in docs_dir; returns counts and seconds."""
+    """Bring the collection in line with the book in docs_dir; returns counts and seconds.
+    route_base None: the routeBasePath of a docusaurus.config next to docs_dir, else /docs."""
     start = time.perf_counter()
     if not docs_dir.is_dir():
         raise FileNotFoundError(f"docs folder not found: {docs_dir}")
-    chunks = load_book(docs_dir, base_url=base_url)
+    if route_base is None:
+        route_base = route_base_for(docs_dir)
+    chunks = load_book(docs_dir, base_url=base_url, route_base=route_base)
     files = len({d.metadata["path"] for d in chunks})
     manager = make_record_manager(record_db_url, namespace=f"qdrant/{collection}")
     info = vectorstore.describe(client, collection)

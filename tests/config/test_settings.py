@@ -12,7 +12,7 @@ SECRET = "sk-TEST-SECRET-9f8e7d"
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch):
     for name in ["COHERE_API_KEY", "DATABASE_URL", "QDRANT_URL", "ALLOWED_ORIGINS", "PORT",
-                 "COHERE_BASE_URL", "LOG_LEVEL", "QDRANT_API_KEY"]:
+                 "COHERE_BASE_URL", "LOG_LEVEL", "QDRANT_API_KEY", "DOCS_ROUTE_BASE"]:
         monkeypatch.delenv(name, raising=False)
 
 
@@ -52,6 +52,7 @@ def test_database_url_accepts_neon_and_sqlalchemy_forms(monkeypatch):
         ("ALLOWED_ORIGINS", "*"),
         ("ALLOWED_ORIGINS", "https://ok.org, example.org"),
         ("LOG_LEVEL", "LOUD"),
+        ("DOCS_ROUTE_BASE", "https://x.org/docs"),
     ],
 )
 def test_malformed_values_fail_naming_the_variable_without_the_value(monkeypatch, name, value):
@@ -65,3 +66,10 @@ def test_malformed_values_fail_naming_the_variable_without_the_value(monkeypatch
 def test_origins_are_a_comma_list(monkeypatch):
     monkeypatch.setenv("ALLOWED_ORIGINS", " https://book.example.org/ , http://localhost:3000")
     assert load_settings().allowed_origins == ["https://book.example.org", "http://localhost:3000"]
+
+
+def test_docs_route_base_is_a_path_and_unset_by_default(monkeypatch):
+    assert load_settings().docs_route_base is None  # then read from the site's config
+    for raw, expected in [("/", "/"), ("docs", "/docs"), (" /guide/ ", "/guide")]:
+        monkeypatch.setenv("DOCS_ROUTE_BASE", raw)
+        assert load_settings().docs_route_base == expected

@@ -33,3 +33,14 @@ def test_errors_are_one_line_without_traceback(tmp_path):
     bad_env = subprocess.run([sys.executable, "-m", "ingest", "sample_book"], cwd=PROJECT,
                              env={**os.environ, "PORT": "x"}, capture_output=True, text=True)
     assert bad_env.returncode == 2 and "PORT" in bad_env.stderr and "Traceback" not in bad_env.stderr
+
+
+def test_route_base_options(tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "docusaurus.config.js").write_text("module.exports = {docs: {routeBasePath: BASE}};")
+    unreadable = _ingest(tmp_path, "sample_book", "--site-dir", str(site))
+    assert unreadable.returncode == 1 and "--route-base" in unreadable.stderr
+    assert "Traceback" not in unreadable.stderr
+    given = _ingest(tmp_path, "sample_book", "--site-dir", str(site), "--route-base", "/", "--json")
+    assert given.returncode == 0, given.stderr

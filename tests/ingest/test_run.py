@@ -119,3 +119,23 @@ def test_full_rebuilds_after_a_model_change_which_is_otherwise_refused(run, qdra
 def test_a_missing_folder_is_a_clear_error(run, tmp_path):
     with pytest.raises(FileNotFoundError, match="docs folder not found"):
         run(tmp_path / "nope")
+
+
+def _urls(qdrant) -> list[str]:
+    points, _ = qdrant.scroll("book", limit=10_000, with_payload=True)
+    return [p.payload["metadata"]["url"] for p in points]
+
+
+def test_the_route_base_is_read_from_the_site_config_next_to_the_docs(run, qdrant, tmp_path):
+    site = tmp_path / "site"
+    shutil.copytree(SAMPLE, site / "docs")
+    (site / "docusaurus.config.js").write_text(
+        "module.exports = {presets: [['classic', {docs: {routeBasePath: 'learn'}}]]};")
+    run(site / "docs")
+    assert _urls(qdrant) and all(u.startswith("/learn/") for u in _urls(qdrant))
+
+
+def test_an_explicit_route_base_wins(run, qdrant):
+    run(SAMPLE, route_base="/")
+    urls = _urls(qdrant)
+    assert urls and not any(u.startswith("/docs") for u in urls)
