@@ -67,8 +67,8 @@ def test_widget_streams_cites_and_answers_about_a_selection(page, offline_server
 
     _ask(page, "What does an IMU measure?")
     answer = widget.locator(".msg.bot").last
+    answer.locator(".sources").wait_for(timeout=30_000)  # the answer is done
     cite = answer.locator("a.cite").first
-    cite.wait_for(timeout=30_000)
     assert page.evaluate("window.__updates") > 10  # token by token, not one paint
     assert "angular velocity" in answer.inner_text()
     href = cite.get_attribute("href")
