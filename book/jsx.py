@@ -156,7 +156,6 @@ def _skip_space(text: str, i: int) -> int:
 
 def parse_tag(text: str, i: int) -> Tag | None:
     """The tag starting at text[i] == '<', or None when this `<` is plain text."""
-    n = len(text)
     j = i + 1
     closing = text.startswith("/", j)
     if closing:
@@ -170,28 +169,30 @@ def parse_tag(text: str, i: int) -> Tag | None:
     if closing:
         j = _skip_space(text, j)
         return Tag(name, j + 1, closing=True) if text.startswith(">", j) else None
-    attrs: dict[str, str] = {}
-    props: list[tuple[str, str, bool]] = []
+    return _opening_tag(text, name, j)
+
+
+def _opening_tag(text: str, name: str, j: int) -> Tag | None:
+    """The attributes of `<name` up to its `>` or `/>`; `{...spread}` is stepped over."""
+    tag = Tag(name, j)
     while True:
         k = _skip_space(text, j)
-        if k >= n:
+        if k >= len(text):
             return None
-        if text[k] == ">":
-            return Tag(name, k + 1, attrs=attrs, props=props)
-        if text.startswith("/>", k):
-            return Tag(name, k + 2, self_closing=True, attrs=attrs, props=props)
+        if text.startswith(">", k) or text.startswith("/>", k):
+            tag.self_closing = text[k] == "/"
+            tag.end = k + 1 + tag.self_closing
+            return tag
         if text[k] == "{":
             end = expression_end(text, k + 1)
-            if end is None:
+        else:
+            attr = _ATTR_NAME.match(text, k)
+            if attr is None or k == j:
                 return None
-            j = end
-            continue
-        attr = _ATTR_NAME.match(text, k)
-        if attr is None or k == j:
+            end = _attribute_end(text, attr.end(), attr.group(), tag.attrs, tag.props)
+        if end is None:
             return None
-        j = _attribute_end(text, attr.end(), attr.group(), attrs, props)
-        if j is None:
-            return None
+        j = end
 
 
 def _attribute_end(
