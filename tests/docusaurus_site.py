@@ -24,7 +24,7 @@ BUILD = SITE / "build"
 DOCS = SITE / "docs"
 # The backend's URL in the site's config; the static server puts the real one in its place.
 BOOKCHAT_PLACEHOLDER = "http://bookchat.invalid"
-_INPUTS = ("package-lock.json", "docusaurus.config.js", "docs", "blog", "src")
+_INPUTS = ("package-lock.json", "docusaurus.config.js", "docs", "blog", "src", "static")
 _LOCK_STAMP = SITE / "node_modules" / ".bookchat-lock.sha256"
 _BUILD_STAMP = BUILD / ".bookchat-inputs.sha256"
 NO_NODE = (

@@ -15,6 +15,7 @@ module.exports = {
   baseUrl: '/',
   onBrokenLinks: 'throw',
   onBrokenAnchors: 'throw',
+  favicon: 'img/favicon.svg',
   presets: [
     [
       'classic',

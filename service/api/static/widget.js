@@ -83,7 +83,7 @@ header { display: flex; align-items: center; gap: 8px; padding: 10px 12px;
 header .title { flex: 1; font-weight: 600; margin: 0; font-size: inherit; }
 header button { background: transparent; border: 1px solid currentColor; color: inherit;
   border-radius: 6px; padding: 2px 8px; }
-.log { flex: 1; overflow-y: auto; padding: 12px; display: flex; flex-direction: column;
+.log { position: relative; flex: 1; overflow-y: auto; padding: 12px; display: flex; flex-direction: column;
   gap: 10px; background: var(--bc-log); }
 .msg { max-width: 92%; padding: 8px 11px; border-radius: 10px; overflow-wrap: anywhere; }
 .user { align-self: flex-end; background: var(--bc-accent); color: var(--bc-on-accent);
