@@ -24,6 +24,7 @@ async def ingest_docs(res: Resources) -> IngestReport:
         collection=s.qdrant_collection,
         record_db_url=s.record_db_url,
         base_url=s.docs_base_url,
+        route_base=s.docs_route_base,
     )
 
 

@@ -63,3 +63,13 @@ async def test_a_failed_start_up_says_why(tmp_path):
         assert res.startup_error.startswith("FileNotFoundError: docs folder not found")
     finally:
         await close_resources(res)
+
+
+async def test_the_start_up_ingest_links_under_docs_route_base(tmp_path):
+    res = await open_resources(offline_settings(tmp_path, docs_route_base="/guide"))
+    try:
+        await _ready(res)
+        docs = await res.retriever.ainvoke("What does an IMU measure?")
+        assert docs and all(d.metadata["url"].startswith("/guide/") for d in docs)
+    finally:
+        await close_resources(res)
