@@ -9,8 +9,9 @@ import pytest
 from langchain_core.embeddings import Embeddings
 from qdrant_client import QdrantClient
 
+from clients.lexical import SPARSE_VECTOR_NAME
 from ingest.run import ingest
-from stores.vectorstore import EmbeddingMismatchError, describe
+from stores.vectorstore import EmbeddingMismatchError, LegacyCollectionError, describe
 from tests.conftest import PROJECT
 
 SAMPLE = PROJECT / "sample_book"
@@ -139,3 +140,33 @@ def test_an_explicit_route_base_wins(run, qdrant):
     run(SAMPLE, route_base="/")
     urls = _urls(qdrant)
     assert urls and not any(u.startswith("/docs") for u in urls)
+
+
+def _dense_only_collection(qdrant, embeddings) -> None:
+    """What bookchat made before hybrid search: the model's dense vector and nothing else."""
+    from qdrant_client import models
+
+    qdrant.create_collection("book", vectors_config={embeddings.model_name: models.VectorParams(
+        size=384, distance=models.Distance.COSINE)})
+
+
+def test_every_chunk_gets_a_lexical_vector_and_filtered_fields_are_indexed(run, qdrant, monkeypatch):
+    indexed = []
+    real = qdrant.create_payload_index
+    monkeypatch.setattr(qdrant, "create_payload_index",
+                        lambda name, field, schema, **kw: indexed.append(field) or real(name, field, schema, **kw))
+    first = run(SAMPLE)
+    assert set(indexed) == {"metadata.path", "metadata.page_url"}
+    assert describe(qdrant, "book").sparse_names == (SPARSE_VECTOR_NAME,)
+    points, _ = qdrant.scroll("book", limit=1000, with_vectors=[SPARSE_VECTOR_NAME])
+    assert len(points) == first.chunks
+    assert all(len(p.vector[SPARSE_VECTOR_NAME].indices) > 0 for p in points)
+
+
+def test_a_dense_only_collection_is_refused_until_a_full_reingest(run, qdrant, book):
+    _dense_only_collection(qdrant, run.embeddings)
+    with pytest.raises(LegacyCollectionError, match="older bookchat.*--full"):
+        run(book)
+    rebuilt = run(book, full=True)
+    assert rebuilt.added == rebuilt.chunks
+    assert describe(qdrant, "book").sparse_names == (SPARSE_VECTOR_NAME,)
