@@ -62,9 +62,10 @@ class FocusedRetriever(BookRetriever):
     """Top-k chunks of the book; given `passage=` or `page_url=`, the focus chunks come first.
 
     On a page without a passage, a page chunk far less similar to the question than the book's
-    best one (below `page_floor` times its score) is not promoted: a general question asked on
-    an unrelated page keeps its global answer. With neither keyword it answers exactly like
-    BookRetriever, so one instance serves both the chat chain and the plain search route.
+    best one (below `page_floor` times its cosine similarity, dense search) is not promoted: a
+    general question asked on an unrelated page keeps its global answer. With neither keyword
+    it answers exactly like BookRetriever, so one instance serves both the chat chain and the
+    plain search route.
     """
 
     focus_k: int = Field(2, ge=0, le=20)
@@ -83,7 +84,8 @@ class FocusedRetriever(BookRetriever):
         if texts is None:
             return super()._get_relevant_documents(query, run_manager=run_manager)
         vectors = [self.store.embeddings.embed_query(text) for text in texts]
-        return self._focused(vectors, forms, passage)
+        book = self._top(self._reranked(query, self._search(query, vectors[0], None)))
+        return _merge(self._focus(texts, vectors, forms, passage, book), book, self.k)
 
     async def _aget_relevant_documents(
         self,
@@ -99,7 +101,10 @@ class FocusedRetriever(BookRetriever):
             return await super()._aget_relevant_documents(query, run_manager=run_manager)
         embed = self.store.embeddings.aembed_query
         vectors = list(await asyncio.gather(*(embed(text) for text in texts)))
-        return await asyncio.to_thread(self._focused, vectors, forms, passage)
+        found = await asyncio.to_thread(self._search, query, vectors[0], None)
+        book = self._top(await self._areranked(query, found))
+        focus = await asyncio.to_thread(self._focus, texts, vectors, forms, passage, book)
+        return _merge(focus, book, self.k)
 
     def _queries(self, query: str, forms: list[str], passage: str | None) -> list[str] | None:
         """The texts to embed for a focused search; None when there is nothing to focus on."""
@@ -109,18 +114,27 @@ class FocusedRetriever(BookRetriever):
             return [query, f"{query}\n{passage[:PASSAGE_QUERY_CHARS]}"]
         return [query]
 
-    def _focused(
-        self, vectors: list[list[float]], forms: list[str], passage: str | None
+    def _focus(
+        self,
+        texts: list[str],
+        vectors: list[list[float]],
+        forms: list[str],
+        passage: str | None,
+        book: list[Document],
     ) -> list[Document]:
-        """The focus chunks first, then the book's best for the question alone."""
-        book = self._search(vectors[0], self.k, None)
+        """The focus chunks: the passage's best matches (on its page when known), or the
+        page's chunks that are close enough to the question."""
         where = _page_filter(forms) if forms else None
         if passage:
-            focus = self._search(vectors[1], self.focus_k, where)
-        else:
-            floor = self.page_floor * max((d.metadata["score"] for d in book), default=0.0)
-            hits = self._search(vectors[0], self.focus_k, where)
-            focus = [d for d in hits if d.metadata["score"] >= floor]
-        seen = {_key(doc) for doc in focus}
-        merged = focus + [doc for doc in book if _key(doc) not in seen]
-        return merged[: max(self.k, len(focus))]
+            return self._search(texts[1], vectors[1], where, self.focus_k)[: self.focus_k]
+        best = self._dense(vectors[0], 1, None)
+        floor = self.page_floor * (best[0].metadata["score"] if best else 0.0)
+        hits = self._dense(vectors[0], self.focus_k, where)
+        return [d for d in hits if d.metadata["score"] >= floor]
+
+
+def _merge(focus: list[Document], book: list[Document], k: int) -> list[Document]:
+    """The focus chunks first, then the book's best for the question alone."""
+    seen = {_key(doc) for doc in focus}
+    merged = focus + [doc for doc in book if _key(doc) not in seen]
+    return merged[: max(k, len(focus))]

@@ -55,7 +55,15 @@ class Settings(BaseSettings):
     docs_base_url: str = ""
     # The docs' routeBasePath; unset: read from the docusaurus.config next to DOCS_DIR, else /docs.
     docs_route_base: str | None = None
-    retrieval_k: int = Field(4, ge=1, le=20)
+    # Retrieval (chains/retriever.py; values chosen in bench/RESULTS.md, "Retrieval, issue 11").
+    retrieval_k: int = Field(8, ge=1, le=20)
+    retrieval_candidates: int = Field(30, ge=1, le=100)
+    retrieval_page_cap: int = Field(2, ge=0, le=20)
+    retrieval_hybrid: bool = True
+    retrieval_fusion: Literal["rrf", "dbsf"] = "rrf"
+    cohere_rerank_model: str = "rerank-v3.5"
+    retrieval_rerank: bool = True
+    rerank_timeout_seconds: float = Field(3.0, gt=0, le=60)
     history_max_messages: int = Field(12, ge=0, le=100)
     history_max_chars: int = Field(8000, ge=0, le=100_000)
 
@@ -91,6 +99,11 @@ class Settings(BaseSettings):
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("retrieval_fusion", mode="before")
+    @classmethod
+    def _lower_fusion(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("log_format", mode="before")
     @classmethod

@@ -19,12 +19,12 @@ from psycopg_pool import AsyncConnectionPool
 from chains.answer import build_answer_chain, build_offline_answer_chain
 from chains.condense import heuristic_condenser, llm_condenser
 from chains.conversation import build_rag_chain
-from chains.focus_retriever import FocusedRetriever
 from chains.offline import ExtractiveChatModel
 from clients import factory
 from clients.patches.cohere_stream_events import cache_stream_event_parsing
 from config.settings import Settings
 from service.resources import Resources, close_resources
+from service.retrieval import make_retriever
 from service.startup import finish_startup
 from stores import vectorstore
 from stores.feedback import PostgresFeedbackStore, SQLiteFeedbackStore
@@ -61,8 +61,7 @@ async def open_resources(settings: Settings) -> Resources:
     else:
         sqlite = SQLiteDatabase(settings.sqlite_path)
         history, feedback = SQLiteHistoryStore(sqlite), SQLiteFeedbackStore(sqlite)
-    store = vectorstore.vector_store(qdrant, settings.qdrant_collection, embeddings)
-    retriever = FocusedRetriever(store=store, k=settings.retrieval_k)
+    retriever = make_retriever(settings, qdrant=qdrant, embeddings=embeddings, http=http)
     llm, answer, condense = _answering(factory.make_cohere_chat(settings, http), embeddings)
     chain = build_rag_chain(
         retriever=retriever,

@@ -34,7 +34,7 @@ class Chunk:
 def build_chunks(docs_dir: Path, config: Config) -> list[Chunk]:
     """The config's chunks for every published page, in page order."""
     if config.splitter == "naive":
-        return _naive_chunks(docs_dir, config.chunk_size, config.chunk_overlap)
+        return naive_chunks(docs_dir, config.chunk_size, config.chunk_overlap)
     docs = load_book(
         docs_dir,
         chunk_size=config.chunk_size,
@@ -67,7 +67,7 @@ def loader_anchors(docs_dir: Path) -> dict[str, set[str]]:
     return anchors
 
 
-def _naive_chunks(docs_dir: Path, size: int, overlap: int) -> list[Chunk]:
+def naive_chunks(docs_dir: Path, size: int, overlap: int) -> list[Chunk]:
     """LangChain's tutorial splitter on each raw file; a chunk cites the nearest heading at or
     before its first character (the page itself before any heading or under the first H1)."""
     splitter = RecursiveCharacterTextSplitter(

@@ -11,6 +11,8 @@ from prometheus_client import (
     generate_latest,
 )
 
+from clients import rerank
+
 _LATENCY = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
 _TTFT = (0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60)
 disable_created_metrics()  # process-wide: the *_created series only double the page
@@ -54,6 +56,15 @@ class Metrics:
             "bookchat_answers", "Answers by outcome: completed, failed or cancelled",
             ["outcome"], registry=r,
         )
+        self.rerank_fallbacks = Counter(
+            "bookchat_rerank_fallbacks",
+            "Searches that kept the fused order because the reranker failed, by reason",
+            ["reason"], registry=r,
+        )
+        rerank.add_fallback_listener(self._count_rerank_fallback)
+
+    def _count_rerank_fallback(self, reason: str) -> None:
+        self.rerank_fallbacks.labels(reason).inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
