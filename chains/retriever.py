@@ -3,6 +3,8 @@
 1. **Candidates**: one Qdrant Query API call, the dense and the lexical (BM25) searches as two
    prefetches of `candidates` chunks each, fused by rank (RRF, or DBSF on scores). The same call
    works on the embedded store and on Qdrant Cloud. `hybrid=False` is the dense search alone.
+   DBSF (each list's scores normalised by their mean and spread, then summed) keeps how far
+   ahead a chunk is in each list; RRF keeps only ranks.
 2. **Rerank** (when a reranker is configured, e.g. Cohere's): the candidates reordered by a
    model that reads question and chunk together. A reranker that fails or is too slow leaves
    the fused order (it logs and counts that itself); the reader never sees an error.
@@ -40,11 +42,11 @@ class BookRetriever(BaseRetriever):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     store: QdrantVectorStore
-    k: int = Field(8, ge=1, le=20)
-    candidates: int = Field(30, ge=1, le=100)
-    page_cap: int = Field(2, ge=0, le=20)  # 0: no limit per page
+    k: int = Field(10, ge=1, le=20)
+    candidates: int = Field(50, ge=1, le=100)
+    page_cap: int = Field(1, ge=0, le=20)  # 0: no limit per page
     hybrid: bool = True
-    fusion: Fusion = "rrf"
+    fusion: Fusion = "dbsf"
     reranker: Reranker | None = None
 
     def _get_relevant_documents(

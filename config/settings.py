@@ -56,11 +56,11 @@ class Settings(BaseSettings):
     # The docs' routeBasePath; unset: read from the docusaurus.config next to DOCS_DIR, else /docs.
     docs_route_base: str | None = None
     # Retrieval (chains/retriever.py; values chosen in bench/RESULTS.md, "Retrieval, issue 11").
-    retrieval_k: int = Field(8, ge=1, le=20)
-    retrieval_candidates: int = Field(30, ge=1, le=100)
-    retrieval_page_cap: int = Field(2, ge=0, le=20)
+    retrieval_k: int = Field(10, ge=1, le=20)
+    retrieval_candidates: int = Field(50, ge=1, le=100)
+    retrieval_page_cap: int = Field(1, ge=0, le=20)
     retrieval_hybrid: bool = True
-    retrieval_fusion: Literal["rrf", "dbsf"] = "rrf"
+    retrieval_fusion: Literal["rrf", "dbsf"] = "dbsf"
     cohere_rerank_model: str = "rerank-v3.5"
     retrieval_rerank: bool = True
     rerank_timeout_seconds: float = Field(3.0, gt=0, le=60)

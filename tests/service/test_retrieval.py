@@ -61,7 +61,7 @@ def test_candidates_are_never_fewer_than_k(tmp_path, offline_embeddings):
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, fake_cohere):
-    settings = _cohere_settings(tmp_path_factory.mktemp("rerank"), fake_cohere)
+    settings = _cohere_settings(tmp_path_factory.mktemp("rerank"), fake_cohere, retrieval_k=6)
     srv = ServerThread(create_app(settings)).start()
     srv.wait_healthy()
     yield srv
@@ -78,12 +78,12 @@ def _fallbacks(server) -> float:
 def test_search_and_chat_rerank_and_a_failing_reranker_is_counted_not_an_error(server, cohere):
     question = "What does an IMU measure?"
     docs = RemoteRunnable(server.url + "/search/").invoke(question)
-    assert len(docs) == 8 and cohere.requests_to("/v2/rerank")[0].body["query"] == question
+    assert len(docs) == 6 and cohere.requests_to("/v2/rerank")[0].body["query"] == question
 
     cohere.set_fault("rerank", 500, count=None)
     before = _fallbacks(server)
     r = httpx.post(server.url + "/search/invoke", json={"input": question}, timeout=30)
-    assert r.status_code == 200 and len(r.json()["output"]) == 8
+    assert r.status_code == 200 and len(r.json()["output"]) == 6
     assert _fallbacks(server) == before + 1
 
     answer = RemoteRunnable(server.url + "/chat/").invoke(

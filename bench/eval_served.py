@@ -1,0 +1,148 @@
+"""Retrieval eval at the served settings: does the model get the right page?
+
+For each book, the product's own `ingest` fills an embedded Qdrant (temp dir) and the product's
+own retriever (`service.retrieval.make_retriever`, as the server builds it) answers every
+question, once per config of retrieval settings. Scores, page level (bench/eval/served.py):
+hit@1 / hit@5 / MRR over the top 20 chunks with pages de-duplicated in rank order, and context
+recall: the share of questions with an answering page among the chunks the chain passes to the
+model (RETRIEVAL_K of them). Beside them, the naive baseline: LangChain's tutorial splitter
+(1,000 / 200) on the raw files, the same embedder, exact cosine.
+
+Books and question sets (which were tuned on is said in bench/RESULTS.md):
+
+- `alinayasmeen`: ../shared/corpus-eval/alinayasmeen, the development book; 100 questions its
+  authors wrote (reflection questions and module quizzes cut out of the indexed docs).
+- `farheenzehra99`, `mohsin-raza`: ../shared/corpus/NAME; question sets written by us
+  (bench/questions/NAME.jsonl), knowing the loader.
+
+Embeddings are cached in bench/out/embeddings.sqlite by exact text (a cold run of the three
+books embeds ~8k texts, a few minutes; a warm one embeds nothing).
+
+    python -m bench.eval_served                      # every book, the default configs
+    python -m bench.eval_served --corpus alinayasmeen --config k=8,cap=2,fusion=dbsf
+
+A config is `key=value` pairs over the current settings: k (RETRIEVAL_K), cap
+(RETRIEVAL_PAGE_CAP), hybrid (RETRIEVAL_HYBRID), fusion (RETRIEVAL_FUSION), candidates
+(RETRIEVAL_CANDIDATES).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from bench.eval.embed_cache import CachedEmbedder
+from bench.eval.served import (
+    CachedEmbeddings,
+    IngestedBook,
+    Scores,
+    gold_questions,
+    naive_rankings,
+    served_rankings,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+QUESTIONS = ROOT / "bench" / "questions"
+BOOKS = {
+    "alinayasmeen": (SHARED / "corpus-eval" / "alinayasmeen", None),
+    "farheenzehra99": (SHARED / "corpus" / "farheenzehra99", QUESTIONS / "farheenzehra99.jsonl"),
+    "mohsin-raza": (SHARED / "corpus" / "mohsin-raza", QUESTIONS / "mohsin-raza.jsonl"),
+}
+MODEL_DIR = ROOT / "data" / "models" / "all-MiniLM-L6-v2-int8"
+MODEL_ID = "all-MiniLM-L6-v2-int8"
+OUT = ROOT / "bench" / "out"
+KEYS = {
+    "k": "retrieval_k",
+    "cap": "retrieval_page_cap",
+    "hybrid": "retrieval_hybrid",
+    "fusion": "retrieval_fusion",
+    "candidates": "retrieval_candidates",
+}
+DEFAULT_CONFIGS = (
+    "hybrid=false,k=4,cap=0",  # the retrieval before issue 11
+    "hybrid=false,k=8,cap=0",
+    "hybrid=false,k=8,cap=2",
+    "hybrid=true,k=4,cap=0",
+    "hybrid=true,k=8,cap=0",
+    "hybrid=true,k=8,cap=1",
+    "hybrid=true,k=8,cap=2",
+    "hybrid=true,k=8,cap=3",
+    "hybrid=true,k=8,cap=2,fusion=dbsf",
+    "hybrid=true,k=6,cap=2",
+    "hybrid=true,k=10,cap=2",
+    "hybrid=true,k=12,cap=2",
+    "hybrid=true,k=8,cap=2,candidates=50",
+    "hybrid=true,k=8,cap=2,candidates=20",
+)
+
+
+def parse(spec: str) -> dict[str, object]:
+    """`k=8,cap=2` -> settings overrides; ValueError on an unknown key."""
+    out: dict[str, object] = {}
+    for pair in filter(None, spec.split(",")):
+        key, _, value = pair.partition("=")
+        if key.strip() not in KEYS:
+            raise ValueError(f"unknown config key {key!r}; use {', '.join(KEYS)}")
+        out[KEYS[key.strip()]] = value.strip()
+    return out
+
+
+def _row(name: str, s: Scores) -> str:
+    cells = [s.hit1, s.hit5, s.mrr, s.recall]
+    pct = " | ".join(f"{100 * c:.1f}" for c in cells)
+    return f"| {name} | {pct} | {s.chunks:.1f} | {s.chars:.0f} |"
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--corpus", action="append", choices=list(BOOKS))
+    p.add_argument("--config", action="append", help="k=..,cap=..,hybrid=..,fusion=..")
+    p.add_argument("--naive-k", type=int, default=4, help="chunks the naive chain would pass")
+    p.add_argument("--threads", type=int, default=2)
+    args = p.parse_args(argv)
+    specs = args.config or list(DEFAULT_CONFIGS)
+    configs = {spec: parse(spec) for spec in specs}
+
+    def model():
+        from clients.embeddings import OfflineEmbeddings
+
+        return OfflineEmbeddings(MODEL_DIR, threads=args.threads)
+
+    cache = CachedEmbedder(model, MODEL_ID, OUT / "embeddings.sqlite")
+    embeddings = CachedEmbeddings(cache, MODEL_ID)
+    results: dict[str, dict[str, object]] = {}
+    head = "| config | hit@1 | hit@5 | MRR@20 | context recall | chunks | chars |"
+    try:
+        for corpus in args.corpus or list(BOOKS):
+            root, qfile = BOOKS[corpus]
+            golds = gold_questions(root, qfile)
+            start = time.perf_counter()
+            deep, served = naive_rankings(root / "docs", golds, cache, args.naive_k)
+            rows = {f"naive 1000/200, k={args.naive_k}": Scores.of(golds, deep, served)}
+            book = IngestedBook(root / "docs", embeddings)
+            try:
+                for spec, overrides in configs.items():
+                    deep, served = served_rankings(book, golds, overrides)
+                    rows[spec] = Scores.of(golds, deep, served)
+            finally:
+                book.close()
+            took = time.perf_counter() - start
+            print(f"\n### {corpus} ({len(golds)} questions, {book.report.chunks} chunks, "
+                  f"{took:.0f} s)\n\n{head}\n|---|---|---|---|---|---|---|")
+            for name, scores in rows.items():
+                print(_row(name, scores))
+            results[corpus] = {name: asdict(s) for name, s in rows.items()}
+    finally:
+        cache.close()
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "eval_served.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
+    print(f"\nembedded {cache.embedded} new texts in {cache.seconds:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
