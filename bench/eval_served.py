@@ -62,21 +62,19 @@ KEYS = {
     "fusion": "retrieval_fusion",
     "candidates": "retrieval_candidates",
 }
+# Every config tried for issue 11, fully spelled out (the first is the retrieval before it;
+# "" is whatever the settings say, i.e. the served defaults).
 DEFAULT_CONFIGS = (
-    "hybrid=false,k=4,cap=0",  # the retrieval before issue 11
-    "hybrid=false,k=8,cap=0",
-    "hybrid=false,k=8,cap=2",
-    "hybrid=true,k=4,cap=0",
-    "hybrid=true,k=8,cap=0",
-    "hybrid=true,k=8,cap=1",
-    "hybrid=true,k=8,cap=2",
-    "hybrid=true,k=8,cap=3",
-    "hybrid=true,k=8,cap=2,fusion=dbsf",
-    "hybrid=true,k=6,cap=2",
-    "hybrid=true,k=10,cap=2",
-    "hybrid=true,k=12,cap=2",
-    "hybrid=true,k=8,cap=2,candidates=50",
-    "hybrid=true,k=8,cap=2,candidates=20",
+    "hybrid=false,k=4,cap=0",
+    "",
+    *(f"hybrid=false,k={k},cap={c},candidates={n}" for k, c, n in (
+        (8, 0, 30), (8, 2, 30), (10, 1, 50))),
+    *(f"hybrid=true,fusion=rrf,k={k},cap={c},candidates={n}" for k, c, n in (
+        (4, 0, 30), (8, 0, 30), (8, 1, 30), (8, 2, 30), (8, 3, 30), (6, 2, 30), (10, 2, 30),
+        (12, 2, 30), (8, 2, 50), (8, 2, 20), (10, 1, 50))),
+    *(f"hybrid=true,fusion=dbsf,k={k},cap={c},candidates={n}" for k, c, n in (
+        (8, 2, 30), (8, 1, 30), (10, 1, 30), (10, 2, 30), (12, 2, 30), (12, 3, 30), (10, 2, 20),
+        (6, 1, 50), (8, 1, 50), (10, 1, 50), (10, 2, 50), (12, 1, 50), (12, 2, 50), (10, 1, 40))),
 )
 
 
@@ -94,7 +92,7 @@ def parse(spec: str) -> dict[str, object]:
 def _row(name: str, s: Scores) -> str:
     cells = [s.hit1, s.hit5, s.mrr, s.recall]
     pct = " | ".join(f"{100 * c:.1f}" for c in cells)
-    return f"| {name} | {pct} | {s.chunks:.1f} | {s.chars:.0f} |"
+    return f"| {name} | {pct} | {s.chunks:.1f} | {s.chars:.0f} | {s.ms:.1f} |"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -115,24 +113,24 @@ def main(argv: list[str] | None = None) -> int:
     cache = CachedEmbedder(model, MODEL_ID, OUT / "embeddings.sqlite")
     embeddings = CachedEmbeddings(cache, MODEL_ID)
     results: dict[str, dict[str, object]] = {}
-    head = "| config | hit@1 | hit@5 | MRR@20 | context recall | chunks | chars |"
+    head = "| config | hit@1 | hit@5 | MRR@20 | context recall | chunks | chars | ms/query |"
     try:
         for corpus in args.corpus or list(BOOKS):
             root, qfile = BOOKS[corpus]
             golds = gold_questions(root, qfile)
             start = time.perf_counter()
-            deep, served = naive_rankings(root / "docs", golds, cache, args.naive_k)
-            rows = {f"naive 1000/200, k={args.naive_k}": Scores.of(golds, deep, served)}
+            naive = naive_rankings(root / "docs", golds, cache, args.naive_k)
+            rows = {f"naive 1000/200, k={args.naive_k}": Scores.of(golds, *naive)}
             book = IngestedBook(root / "docs", embeddings)
             try:
                 for spec, overrides in configs.items():
-                    deep, served = served_rankings(book, golds, overrides)
-                    rows[spec] = Scores.of(golds, deep, served)
+                    name = spec or "served defaults"
+                    rows[name] = Scores.of(golds, *served_rankings(book, golds, overrides))
             finally:
                 book.close()
             took = time.perf_counter() - start
             print(f"\n### {corpus} ({len(golds)} questions, {book.report.chunks} chunks, "
-                  f"{took:.0f} s)\n\n{head}\n|---|---|---|---|---|---|---|")
+                  f"{took:.0f} s)\n\n{head}\n|---|---|---|---|---|---|---|---|")
             for name, scores in rows.items():
                 print(_row(name, scores))
             results[corpus] = {name: asdict(s) for name, s in rows.items()}

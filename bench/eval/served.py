@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,9 +55,15 @@ class Scores:
     recall: float
     chunks: float  # chunks given to the model, mean
     chars: float  # their characters, mean
+    ms: float = 0.0  # mean time of one served retrieval (query embedding cached)
 
     @staticmethod
-    def of(golds: list[Gold], deep: list[list[str]], served: list[list[tuple[str, int]]]) -> Scores:
+    def of(
+        golds: list[Gold],
+        deep: list[list[str]],
+        served: list[list[tuple[str, int]]],
+        seconds: float = 0.0,
+    ) -> Scores:
         n = max(len(golds), 1)
         hit1 = hit5 = mrr = recall = 0.0
         for gold, ranking, given in zip(golds, deep, served, strict=True):
@@ -68,7 +75,7 @@ class Scores:
             recall += any(path in gold.pages for path, _ in given)
         chunks = sum(len(g) for g in served) / n
         chars = sum(size for g in served for _, size in g) / n
-        return Scores(hit1 / n, hit5 / n, mrr / n, recall / n, chunks, chars)
+        return Scores(hit1 / n, hit5 / n, mrr / n, recall / n, chunks, chars, 1000 * seconds / n)
 
 
 class CachedEmbeddings(Embeddings):
@@ -88,9 +95,9 @@ class CachedEmbeddings(Embeddings):
 
 def naive_rankings(
     docs_dir: Path, golds: list[Gold], cache: CachedEmbedder, k: int
-) -> tuple[list[list[str]], list[list[tuple[str, int]]]]:
+) -> tuple[list[list[str]], list[list[tuple[str, int]]], float]:
     """LangChain's tutorial splitter (1,000 / 200) on the raw files, exact cosine: the top DEPTH
-    chunks' pages and the top k chunks (page, characters) per question."""
+    chunks' pages and the top k chunks (page, characters) per question (no timing: numpy)."""
     chunks = naive_chunks(docs_dir, 1000, 200)
     vectors = cache.documents([c.text for c in chunks])
     queries = cache.queries([g.q for g in golds])
@@ -99,7 +106,7 @@ def naive_rankings(
         order = np.argsort(-(vectors @ query), kind="stable")
         deep.append([chunks[i].path for i in order[:DEPTH]])
         served.append([(chunks[i].path, len(chunks[i].text)) for i in order[:k]])
-    return deep, served
+    return deep, served, 0.0
 
 
 class IngestedBook:
@@ -138,12 +145,18 @@ class IngestedBook:
 
 def served_rankings(
     book: IngestedBook, golds: list[Gold], overrides: dict[str, object]
-) -> tuple[list[list[str]], list[list[tuple[str, int]]]]:
-    """The served retriever's chunks per question at its k, and at k=DEPTH for the ranking."""
+) -> tuple[list[list[str]], list[list[tuple[str, int]]], float]:
+    """The served retriever's chunks per question at its k, and at k=DEPTH for the ranking;
+    with the seconds the served retrievals took."""
     deep_retriever = book.retriever(**{**overrides, "retrieval_k": DEPTH})
     retriever = book.retriever(**overrides)
     deep, served = [], []
+    seconds = 0.0
     for gold in golds:
+        book.embeddings.embed_query(gold.q)  # warm: time the search, not the cache lookup
         deep.append([d.metadata["path"] for d in deep_retriever.invoke(gold.q)])
-        served.append([(d.metadata["path"], len(d.page_content)) for d in retriever.invoke(gold.q)])
-    return deep, served
+        start = time.perf_counter()
+        docs = retriever.invoke(gold.q)
+        seconds += time.perf_counter() - start
+        served.append([(d.metadata["path"], len(d.page_content)) for d in docs])
+    return deep, served, seconds
