@@ -41,3 +41,30 @@ def factory(name: str, model_dir: Path, threads: int) -> tuple[str, Callable[[],
         return OfflineEmbeddings(model_dir, threads=threads)
 
     return "all-MiniLM-L6-v2-int8", minilm
+
+
+def main() -> None:
+    """`python -m bench.eval.embedders NAME`: load time, documents/s over 200 chunks of
+    mohsin-raza and peak RSS of one embedder in a fresh process."""
+    import resource
+    import sys
+    import time
+
+    from book import load_book
+
+    root = Path(__file__).resolve().parents[2]
+    name = sys.argv[1] if len(sys.argv) > 1 else "minilm"
+    texts = [d.page_content for d in load_book(root.parent / "shared/corpus/mohsin-raza/docs")]
+    start = time.perf_counter()
+    model_id, make = factory(name, root / "data/models/all-MiniLM-L6-v2-int8", 2)
+    model = make()
+    loaded = time.perf_counter() - start
+    start = time.perf_counter()
+    model.embed_documents(texts[:200])
+    rate = 200 / (time.perf_counter() - start)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{model_id}: load {loaded:.1f} s, {rate:.1f} documents/s, peak RSS {rss:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
