@@ -144,6 +144,19 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _question_set(args: argparse.Namespace, corpus: str) -> tuple[Path, list[Question]]:
+    """The corpus's docs folder and its validated questions; exits on a mismatch."""
+    docs_dir = args.corpus_root / corpus / "docs"
+    qpath = args.questions or ROOT / "bench" / "questions" / f"{corpus}.jsonl"
+    try:
+        questions = load_questions(qpath)
+        validate(questions, loader_anchors(docs_dir), qpath.name)
+    except QuestionSetError as exc:
+        sys.exit(f"question set does not match the book:\n{exc}")
+    print(f"{corpus}: {len(questions)} questions valid ({qpath})")
+    return docs_dir, questions
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
     corpora = args.corpus or list(CORPORA)
@@ -154,17 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         configs = list({c.name: c for c in chosen}.values())
     except ValueError as exc:
         sys.exit(str(exc))
-    sets = {}
-    for corpus in corpora:
-        docs_dir = args.corpus_root / corpus / "docs"
-        qpath = args.questions or ROOT / "bench" / "questions" / f"{corpus}.jsonl"
-        try:
-            questions = load_questions(qpath)
-            validate(questions, loader_anchors(docs_dir), qpath.name)
-        except QuestionSetError as exc:
-            sys.exit(f"question set does not match the book:\n{exc}")
-        print(f"{corpus}: {len(questions)} questions valid ({qpath})")
-        sets[corpus] = (docs_dir, questions)
+    sets = {corpus: _question_set(args, corpus) for corpus in corpora}
     if args.validate_only:
         return 0
 
