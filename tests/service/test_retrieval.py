@@ -97,7 +97,7 @@ async def test_a_dense_only_collection_is_refused_at_start_up_with_the_reingest_
 ):
     from qdrant_client import models
 
-    from service.resources import open_resources
+    from service.wiring import open_resources
     from stores.vectorstore import LegacyCollectionError
 
     settings = offline_settings(tmp_path)
