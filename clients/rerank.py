@@ -37,8 +37,9 @@ class Reranker(Protocol):
 
 
 def add_fallback_listener(listener: Callable[[str], None]) -> None:
-    """Call `listener(reason)` on every fallback. Held weakly (bound methods too), so an app's
-    metrics that are gone stop counting instead of staying alive."""
+    """Call `listener(reason)` on every fallback in this process. Held weakly (bound methods
+    too), so an app's metrics that are gone stop counting instead of staying alive. Process-wide:
+    with two apps in one process (tests) both count; a served process has one."""
     bound = hasattr(listener, "__self__")
     ref: weakref.ref[Any] = weakref.WeakMethod(listener) if bound else weakref.ref(listener)  # type: ignore[arg-type]
     _listeners.append(ref)
