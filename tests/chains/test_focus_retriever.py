@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from langchain_core.documents import Document
-from qdrant_client import QdrantClient
 
 from chains.focus_retriever import FocusedRetriever, page_url_forms
-from stores import vectorstore
+from tests.chains.conftest import book_store
 
 CHUNKS = [
     ("/docs/ros2/topics", "A topic is a named channel that carries messages between nodes."),
@@ -22,15 +20,8 @@ CHUNKS = [
 
 @pytest.fixture(scope="module")
 def retriever(offline_embeddings):
-    client = QdrantClient(":memory:")
-    vectorstore.create_collection(client, "book", offline_embeddings)
-    store = vectorstore.vector_store(client, "book", offline_embeddings)
-    store.add_documents([
-        Document(text, metadata={"page_url": page, "url": f"{page}#s{i}"})
-        for i, (page, text) in enumerate(CHUNKS)
-    ])
-    yield FocusedRetriever(store=store, k=3, focus_k=2)
-    client.close()
+    with book_store(offline_embeddings, CHUNKS) as store:
+        yield FocusedRetriever(store=store, k=3, focus_k=2)
 
 
 def _pages(docs):

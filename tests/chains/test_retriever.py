@@ -4,11 +4,11 @@ fallback."""
 from __future__ import annotations
 
 import pytest
-from langchain_core.documents import Document
-from qdrant_client import QdrantClient, models
+from qdrant_client import models
 
 from chains.retriever import BookRetriever
 from stores import vectorstore
+from tests.chains.conftest import book_store
 
 SENSORS = "/docs/sensors"
 CHUNKS = [
@@ -25,16 +25,8 @@ CHUNKS = [
 
 @pytest.fixture(scope="module")
 def store(offline_embeddings):
-    client = QdrantClient(":memory:")
-    vectorstore.create_collection(client, "book", offline_embeddings)
-    store = vectorstore.vector_store(client, "book", offline_embeddings)
-    store.add_documents([
-        Document(text, metadata={"page_url": page, "path": page[6:] + ".md",
-                                 "url": f"{page}#s{i}"})
-        for i, (page, text) in enumerate(CHUNKS)
-    ])
-    yield store
-    client.close()
+    with book_store(offline_embeddings, CHUNKS) as store:
+        yield store
 
 
 def _pages(docs):

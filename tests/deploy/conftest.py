@@ -11,8 +11,22 @@ from huggingface_hub import HfApi
 from langchain_core.embeddings import Embeddings
 from qdrant_client import QdrantClient, models
 
+from config.settings import Settings, load_settings
 from stores.vectorstore import create_collection
 from tests.fakes.hub_server import TOKEN, FakeHub
+
+
+def deploy_settings(**extra) -> Settings:
+    """Settings with every service unset (no keys, no URLs) except what `extra` names."""
+    base = dict(cohere_api_key=None, qdrant_url=None, qdrant_api_key=None, database_url=None,
+                admin_token=None, allowed_origins="", cohere_base_url=None)
+    return load_settings(**{**base, **extra})
+
+
+def assert_safe(verdict, *values: str) -> None:
+    """No secret (or other value that must not be shown) appears in the verdict's message."""
+    for value in values:
+        assert value not in verdict.message
 
 
 @pytest.fixture

@@ -6,27 +6,14 @@ from __future__ import annotations
 
 from qdrant_client import QdrantClient
 
-from config.settings import load_settings
 from deploy import preflight
 from deploy.plan import build
 from stores.vectorstore import describe
 from tests.conftest import PROJECT
-from tests.deploy.conftest import NamedEmbeddings, make_collection
+from tests.deploy.conftest import NamedEmbeddings, assert_safe, deploy_settings, make_collection
 from tests.fakes.hub_server import TOKEN
 from tests.fakes.hub_state import HubUser
 from tests.support import free_port
-
-
-def _settings(**extra):
-    base = dict(cohere_api_key=None, qdrant_url=None, qdrant_api_key=None, database_url=None,
-                admin_token=None, allowed_origins="", cohere_base_url=None)
-    return load_settings(**{**base, **extra})
-
-
-def _assert_safe(verdict, *values):
-    for value in values:
-        assert value not in verdict.message
-
 
 # -- white space -----------------------------------------------------------------------------
 
@@ -37,7 +24,7 @@ def test_padded_values_are_named_with_a_warning_and_never_shown():
     assert [(v.name, v.status) for v in verdicts] == [("COHERE_API_KEY", "warn"),
                                                      ("QDRANT_URL", "warn")]
     assert "trimmed" in verdicts[0].message
-    _assert_safe(verdicts[0], "co-PADDED-1234")
+    assert_safe(verdicts[0], "co-PADDED-1234")
 
 
 # -- the Hub token -----------------------------------------------------------------------------
@@ -60,7 +47,7 @@ def test_no_token_says_how_to_log_in(api):
 def test_a_refused_token_is_a_failure_without_its_value(api):
     verdict = preflight.check_hub(api, "hf_WRONG-token-000000", "you/book-chat")
     assert verdict.status == "fail" and "refused the token (401)" in verdict.message
-    _assert_safe(verdict, "hf_WRONG-token-000000")
+    assert_safe(verdict, "hf_WRONG-token-000000")
 
 
 def test_a_read_only_token_cannot_deploy(hub, api):
@@ -86,7 +73,7 @@ def test_an_unreachable_hub_is_reported():
 # -- CORS origins ----------------------------------------------------------------------------
 
 def _plan(frontend=None, **settings):
-    return build(_settings(**settings), space="you/book-chat", frontend=frontend, private=False,
+    return build(deploy_settings(**settings), space="you/book-chat", frontend=frontend, private=False,
                  url=None, root=PROJECT)
 
 
@@ -112,7 +99,7 @@ def test_no_frontend_warns_that_only_the_space_may_call_itself():
 
 def test_unset_services_are_warnings_that_say_what_the_space_will_do(hub, api):
     verdicts = preflight.run(
-        _settings(), _plan("https://you.github.io"), raw_env={}, api=api, token=TOKEN,
+        deploy_settings(), _plan("https://you.github.io"), raw_env={}, api=api, token=TOKEN,
         open_qdrant=None, make_embeddings=None,
     )
     by_name = {v.name: v for v in verdicts}
@@ -128,7 +115,7 @@ def test_the_model_check_runs_inside_the_preflight_on_the_configured_embeddings(
     client = QdrantClient(path=path)
     assert describe(client, "book").points == 2
     client.close()
-    settings = _settings(qdrant_url="http://qdrant.invalid", qdrant_collection="book")
+    settings = deploy_settings(qdrant_url="http://qdrant.invalid", qdrant_collection="book")
     verdicts = preflight.run(
         settings, _plan("https://you.github.io"), raw_env={}, api=None, token=None,
         open_qdrant=open_client, make_embeddings=lambda s: NamedEmbeddings("embed-v4.0"),

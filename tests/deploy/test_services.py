@@ -11,38 +11,32 @@ from __future__ import annotations
 import pytest
 
 from clients.factory import make_qdrant
-from config.settings import load_settings
 from deploy.services import check_cohere, check_database, check_model, check_qdrant
-from tests.deploy.conftest import NamedEmbeddings, StatusServer, make_collection
+from tests.deploy.conftest import (
+    NamedEmbeddings,
+    StatusServer,
+    assert_safe,
+    deploy_settings,
+    make_collection,
+)
 from tests.support import free_port
 
 SECRET = "qd-SECRET-KEY-77aa"
 
 
-def _settings(**extra):
-    base = dict(cohere_api_key=None, qdrant_url=None, qdrant_api_key=None, database_url=None,
-                admin_token=None, allowed_origins="", cohere_base_url=None)
-    return load_settings(**{**base, **extra})
-
-
-def _assert_safe(verdict, *values):
-    for value in values:
-        assert value not in verdict.message
-
-
 # -- Qdrant ----------------------------------------------------------------------------------
 
 def test_a_refusing_qdrant_port_explains_the_suspended_cluster():
-    settings = _settings(qdrant_url=f"http://127.0.0.1:{free_port()}", qdrant_api_key=SECRET)
+    settings = deploy_settings(qdrant_url=f"http://127.0.0.1:{free_port()}", qdrant_api_key=SECRET)
     verdict, info = check_qdrant(settings, make_qdrant)
     assert (verdict.name, verdict.status, info) == ("QDRANT_URL", "fail", None)
     assert "connection refused" in verdict.message and "Resume" in verdict.message
-    _assert_safe(verdict, SECRET, settings.qdrant_url)
+    assert_safe(verdict, SECRET, settings.qdrant_url)
 
 
 def test_a_qdrant_answering_404_explains_the_suspended_cluster():
     with StatusServer(404) as server:
-        verdict, _ = check_qdrant(_settings(qdrant_url=server.url), make_qdrant)
+        verdict, _ = check_qdrant(deploy_settings(qdrant_url=server.url), make_qdrant)
         assert server.hits >= 1
     assert verdict.status == "fail" and "404 Not Found" in verdict.message
     assert "suspended free-tier" in verdict.message and "Resume" in verdict.message
@@ -50,16 +44,16 @@ def test_a_qdrant_answering_404_explains_the_suspended_cluster():
 
 def test_a_qdrant_refusing_the_key_names_the_key():
     with StatusServer(401) as server:
-        verdict, _ = check_qdrant(_settings(qdrant_url=server.url, qdrant_api_key=SECRET),
+        verdict, _ = check_qdrant(deploy_settings(qdrant_url=server.url, qdrant_api_key=SECRET),
                                   make_qdrant)
     assert (verdict.name, verdict.status) == ("QDRANT_API_KEY", "fail")
     assert "refused the key (401)" in verdict.message
-    _assert_safe(verdict, SECRET)
+    assert_safe(verdict, SECRET)
 
 
 def test_a_missing_collection_says_to_ingest(local_qdrant):
     path, open_client = local_qdrant
-    verdict, info = check_qdrant(_settings(qdrant_collection="absent"), open_client)
+    verdict, info = check_qdrant(deploy_settings(qdrant_collection="absent"), open_client)
     assert (verdict.name, verdict.status) == ("QDRANT_COLLECTION", "fail")
     assert "does not exist" in verdict.message and "./dev ingest" in verdict.message
 
@@ -67,14 +61,14 @@ def test_a_missing_collection_says_to_ingest(local_qdrant):
 def test_an_empty_collection_says_to_ingest(local_qdrant):
     path, open_client = local_qdrant
     make_collection(path, "book", "embed-v4.0", 0)
-    verdict, _ = check_qdrant(_settings(qdrant_collection="book"), open_client)
+    verdict, _ = check_qdrant(deploy_settings(qdrant_collection="book"), open_client)
     assert verdict.status == "fail" and "empty" in verdict.message
 
 
 def test_a_filled_collection_passes_and_its_model_is_compared(local_qdrant):
     path, open_client = local_qdrant
     make_collection(path, "book", "embed-english-v3.0", 3)
-    verdict, info = check_qdrant(_settings(qdrant_collection="book"), open_client)
+    verdict, info = check_qdrant(deploy_settings(qdrant_collection="book"), open_client)
     assert verdict.status == "ok" and "3 vectors" in verdict.message
     same = check_model(info, NamedEmbeddings("embed-english-v3.0"), cohere=True)
     assert same.status == "ok"
@@ -95,7 +89,7 @@ def test_a_remote_database_without_sslmode_is_refused_before_connecting():
     verdict = check_database("postgresql://u:pw-SECRET@ep-x.neon.tech/db")
     assert (verdict.name, verdict.status) == ("DATABASE_URL", "fail")
     assert "?sslmode=require" in verdict.message
-    _assert_safe(verdict, "pw-SECRET", "neon.tech")
+    assert_safe(verdict, "pw-SECRET", "neon.tech")
     assert "sslmode" in check_database("postgresql://u@ep-x.neon.tech/db?sslmode=prefer").message
 
 
@@ -111,7 +105,7 @@ def test_database_failures_are_classified_without_the_url(pg_url, path, expected
     url = f"postgresql://{user}:pw-SECRET@{parts.hostname}:{parts.port or 5432}{path}"
     verdict = check_database(url)
     assert verdict.status == "fail" and expected in verdict.message
-    _assert_safe(verdict, "pw-SECRET", "no_such_role_for_deploy", "no_such_db_for_deploy")
+    assert_safe(verdict, "pw-SECRET", "no_such_role_for_deploy", "no_such_db_for_deploy")
 
 
 def test_a_database_that_refuses_connections_is_named():
@@ -122,7 +116,7 @@ def test_a_database_that_refuses_connections_is_named():
 # -- Cohere ----------------------------------------------------------------------------------
 
 def _cohere_settings(cohere, **extra):
-    return _settings(cohere_api_key="co-SECRET-KEY-42", cohere_base_url=cohere.url, **extra)
+    return deploy_settings(cohere_api_key="co-SECRET-KEY-42", cohere_base_url=cohere.url, **extra)
 
 
 def test_the_cohere_key_is_accepted_with_one_listing(cohere):
@@ -136,7 +130,7 @@ def test_a_refused_cohere_key_fails_without_its_value(cohere):
     verdicts = check_cohere(_cohere_settings(cohere))
     assert [(v.name, v.status) for v in verdicts] == [("COHERE_API_KEY", "fail")]
     assert "refused the key (401)" in verdicts[0].message
-    _assert_safe(verdicts[0], "co-SECRET-KEY-42")
+    assert_safe(verdicts[0], "co-SECRET-KEY-42")
 
 
 def test_a_model_cohere_does_not_offer_is_named(cohere):
@@ -147,7 +141,7 @@ def test_a_model_cohere_does_not_offer_is_named(cohere):
 
 
 def test_an_unreachable_cohere_names_the_base_url():
-    settings = _settings(cohere_api_key="co-SECRET-KEY-42",
+    settings = deploy_settings(cohere_api_key="co-SECRET-KEY-42",
                          cohere_base_url=f"http://127.0.0.1:{free_port()}")
     verdicts = check_cohere(settings)
     assert (verdicts[0].name, verdicts[0].status) == ("COHERE_BASE_URL", "fail")
