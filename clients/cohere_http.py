@@ -5,16 +5,25 @@ answer waits inside the SDK for a free one. The chat model and the embedder shar
 client with COHERE_MAX_CONNECTIONS connections, split over small pools because httpcore's pool
 bookkeeping grows with the square of its size (clients/sharded_transport.py); a request the
 server dropped unanswered is sent once more (clients/stale_retry.py).
+
+Handing the shared client over relies on two things outside our code: the SDK's `httpx_client`
+argument, and langchain-cohere keeping its SDK client in the `async_client` field (langchain-cohere
+is pinned in pyproject.toml). When either is gone, the object keeps the client langchain-cohere
+made itself, with one warning, and start-up goes on (tests/clients/test_cohere_http.py).
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import httpx
 
 from clients.sharded_transport import ShardedTransport
 from clients.stale_retry import RetryDropped
+
+log = logging.getLogger("bookchat")
+_warned: list[bool] = []
 
 
 def pooled_http_client(max_connections: int, timeout: float) -> httpx.AsyncClient:
@@ -33,3 +42,22 @@ def async_cohere_client(
         api_key=api_key, base_url=base_url, timeout=timeout, client_name="langchain:partner",
         httpx_client=http,
     )
+
+
+def use_pooled_client(
+    target: Any, api_key: str, base_url: str | None, timeout: float, http: httpx.AsyncClient
+) -> bool:
+    """Put an async SDK client on the shared pool into a langchain-cohere object's
+    `async_client`; False (warned once per process) when that cannot be done as expected."""
+    try:
+        if getattr(target, "async_client", None) is None:
+            raise AttributeError("async_client")
+        target.async_client = async_cohere_client(api_key, base_url, timeout, http)
+    except (TypeError, AttributeError, ValueError) as exc:
+        if not _warned:
+            _warned.append(True)
+            log.warning(
+                "cohere clients keep their own connection pool: %s", type(exc).__name__
+            )
+        return False
+    return True

@@ -9,7 +9,7 @@ from langchain_core.language_models import BaseChatModel
 from psycopg_pool import AsyncConnectionPool
 from qdrant_client import QdrantClient
 
-from clients.cohere_http import async_cohere_client, pooled_http_client
+from clients.cohere_http import pooled_http_client, use_pooled_client
 from clients.embeddings import OfflineEmbeddings, cohere_embeddings
 from config.settings import Settings
 
@@ -24,7 +24,8 @@ def make_cohere_http(settings: Settings) -> httpx.AsyncClient | None:
 def _pooled(client: object, settings: Settings, http: httpx.AsyncClient | None) -> None:
     """Give a langchain-cohere object an async client on the shared pool."""
     if http is not None and settings.cohere_api_key is not None:
-        client.async_client = async_cohere_client(  # type: ignore[attr-defined]
+        use_pooled_client(
+            client,
             settings.cohere_api_key.get_secret_value(),
             settings.cohere_base_url,
             settings.cohere_timeout_seconds,

@@ -1,5 +1,6 @@
 """FastCohereEmbeddings against the fake Cohere: the vectors the SDK's own path gives, the
-request the SDK would send, and the SDK's ApiError on a failure."""
+request the SDK would send, the SDK's ApiError on a failure, and the SDK's own path with one
+warning when the internals the patch uses are not there."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import pytest
 from cohere.core.api_error import ApiError
 from langchain_cohere import CohereEmbeddings
 
+from clients.patches import cohere_embed_decoding as decoding
 from clients.patches.cohere_embed_decoding import FastCohereEmbeddings
 
 
@@ -38,8 +40,38 @@ async def test_a_failure_is_the_sdks_api_error(cohere, fault):
         assert raised.value.headers["retry-after"] == "3"
 
 
-async def test_without_the_sdk_internals_it_takes_the_sdks_own_path(cohere, caplog):
+def _fallback_warnings(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "embed decoding left to the SDK" in r.getMessage()]
+
+
+async def test_without_the_private_client_wrapper_one_warning_and_the_sdk_path(
+    cohere, caplog, monkeypatch
+):
+    monkeypatch.setattr(decoding, "_warned", [])
     fast, sdk = _pair(cohere.url)
-    fast.async_client._client_wrapper = None  # as a cohere release without it would be
-    assert await fast.aembed_query("What is an IMU?") == await sdk.aembed_query("What is an IMU?")
-    assert "embed decoding left to the SDK" in caplog.text
+    monkeypatch.delattr(fast.async_client, "_client_wrapper")
+    for question in ("What is an IMU?", "What is a topic?"):
+        assert await fast.aembed_query(question) == await sdk.aembed_query(question)
+    assert len(_fallback_warnings(caplog)) == 1
+
+
+async def test_a_request_that_no_longer_takes_our_arguments_is_left_to_the_sdk(
+    cohere, caplog, monkeypatch
+):
+    # as if a release renamed one of the arguments the patch passes: the SDK's request lacks it
+    monkeypatch.setattr(decoding, "_warned", [])
+    monkeypatch.setattr(decoding, "_REQUEST_ARGUMENTS", {"method", "json_body", "headers"})
+    decoding._takes_our_arguments.cache_clear()
+    try:
+        fast, sdk = _pair(cohere.url)
+        for question in ("What is an IMU?", "What is a topic?"):
+            assert await fast.aembed_query(question) == await sdk.aembed_query(question)
+    finally:
+        decoding._takes_our_arguments.cache_clear()
+    assert len(_fallback_warnings(caplog)) == 1
+
+
+def test_the_sdk_request_takes_the_arguments_the_patch_passes():
+    from cohere.core.http_client import AsyncHttpClient
+
+    assert decoding._takes_our_arguments(AsyncHttpClient.request)

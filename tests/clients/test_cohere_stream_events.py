@@ -1,9 +1,13 @@
 """The Cohere SDK tuning: the cached stream-event parser gives what the SDK's own parser gives,
-the guard refuses types with alias metadata, and the clients share the pooled connection."""
+the guard refuses types with alias metadata, the SDK's own parser stays (one warning, start-up
+goes on) when the internals the patch expects are not there, and the clients share the pooled
+connection."""
 
 from __future__ import annotations
 
 import json
+import sys
+import types
 
 import httpx
 import pytest
@@ -100,6 +104,62 @@ def test_other_types_still_take_the_sdk_path(installed):
 def test_the_guard_sees_alias_metadata():
     assert cohere_tuning.has_alias_metadata(EmbedByTypeResponse)  # embeddings.float_ ← "float"
     assert not cohere_tuning.has_alias_metadata(V2ChatStreamResponse)
+
+
+@pytest.fixture
+def sdk_parser(monkeypatch):
+    """The SDK's own parse_obj_as in place for one test (the module fixture may have patched it)."""
+    current = pydantic_utilities.parse_obj_as
+    monkeypatch.setattr(pydantic_utilities, "parse_obj_as", getattr(current, "sdk", current))
+    return pydantic_utilities.parse_obj_as
+
+
+def _fallback_warnings(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "stream parsing left to the SDK" in r.getMessage()]
+
+
+def _without_parse_obj_as(monkeypatch):
+    monkeypatch.delattr(pydantic_utilities, "parse_obj_as")
+
+
+def _without_the_event_union(monkeypatch):
+    # cohere.v2.types resolves its names lazily: stand in a module that has none of them
+    monkeypatch.setitem(sys.modules, "cohere.v2.types", types.ModuleType("cohere.v2.types"))
+
+
+@pytest.mark.parametrize("remove", [_without_parse_obj_as, _without_the_event_union])
+def test_missing_sdk_internals_leave_the_sdks_parsing_with_one_warning(
+    sdk_parser, monkeypatch, caplog, remove
+):
+    remove(monkeypatch)
+    assert cohere_tuning.cache_stream_event_parsing() is False
+    assert getattr(pydantic_utilities, "parse_obj_as", sdk_parser) is sdk_parser  # nothing replaced
+    assert len(_fallback_warnings(caplog)) == 1
+
+
+def test_changed_event_types_leave_the_sdks_parsing_with_one_warning(sdk_parser, monkeypatch, caplog):
+    # a release whose stream event union carries alias metadata (here: one more member that does)
+    changed = types.ModuleType("cohere.v2.types")
+    changed.V2ChatStreamResponse = EmbedByTypeResponse | V2ChatStreamResponse
+    monkeypatch.setitem(sys.modules, "cohere.v2.types", changed)
+    assert cohere_tuning.cache_stream_event_parsing() is False
+    assert pydantic_utilities.parse_obj_as is sdk_parser
+    assert len(_fallback_warnings(caplog)) == 1
+    event = payloads.stream_delta("An IMU measures ")
+    parsed = pydantic_utilities.parse_sse_obj(
+        ServerSentEvent(event=event["type"], data=json.dumps(event)), V2ChatStreamResponse
+    )
+    assert parsed == sdk_parser(V2ChatStreamResponse, event)
+
+
+def test_a_surprise_inside_the_sdk_types_leaves_the_sdks_parsing(sdk_parser, monkeypatch, caplog):
+    def broken(*_args, **_kwargs):  # e.g. typing.get_type_hints meeting an unresolvable name
+        raise NameError("SomeNewType")
+
+    monkeypatch.setattr(cohere_tuning, "has_alias_metadata", broken)
+    assert cohere_tuning.cache_stream_event_parsing() is False
+    assert pydantic_utilities.parse_obj_as is sdk_parser
+    assert len(_fallback_warnings(caplog)) == 1
 
 
 async def test_the_chat_model_and_embedder_share_the_pooled_client(tmp_path):

@@ -49,11 +49,13 @@ def test_the_projects_upload_is_its_build_context_plus_the_build_files():
     chosen = select(PROJECT)
     files = set(chosen.files)
     for needed in ["Dockerfile", ".dockerignore", "README.md", "pyproject.toml", "server.py",
+                   "requirements.lock", "requirements-model.lock",
                    "prompts/answer_system.md", "sample_book", "deploy/entrypoint.py",
                    "clients/embedded_model.py", "config/settings.py"]:
         assert needed in files or any(f.startswith(needed + "/") for f in files), needed
     for left_out in ["tests/", ".venv/", "data/", ".git/", "scripts/container/", ".ci/",
-                     "artifacts/", "bench/out/", "__pycache__/", ".egg-info/", ".gitignore"]:
+                     "artifacts/", "bench/out/", "__pycache__/", ".egg-info/", ".gitignore",
+                     "requirements-dev.lock"]:
         assert not [f for f in files if left_out in "/" + f or f.startswith(left_out)], left_out
     tracked = set(subprocess.run(["git", "-C", str(PROJECT), "ls-files"], capture_output=True,
                                  text=True, check=True).stdout.split())

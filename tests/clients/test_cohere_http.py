@@ -1,0 +1,74 @@
+"""The shared Cohere connection pool handed to langchain-cohere objects, and the fallback to the
+clients langchain-cohere makes itself (one warning, start-up goes on) when the SDK or
+langchain-cohere no longer take it the way clients/cohere_http.py expects."""
+
+from __future__ import annotations
+
+import types
+
+import cohere
+import pytest
+from pydantic import SecretStr
+
+from clients import cohere_http, factory
+from config.settings import load_settings
+from tests.conftest import MODEL_DIR
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return load_settings(
+        data_dir=tmp_path, embed_model_dir=MODEL_DIR, cohere_api_key=SecretStr("co-http-key"),
+        cohere_base_url="http://127.0.0.1:9", qdrant_url=None, database_url=None,
+    )
+
+
+@pytest.fixture
+def warnings_seen(monkeypatch, caplog):
+    monkeypatch.setattr(cohere_http, "_warned", [])
+    return lambda: [r for r in caplog.records if "keep their own connection pool" in r.getMessage()]
+
+
+def _sdk_pool(obj):
+    return obj.async_client._client_wrapper.httpx_client.httpx_client
+
+
+async def test_the_objects_get_a_client_on_the_shared_pool(settings, warnings_seen):
+    http = factory.make_cohere_http(settings)
+    try:
+        for obj in (factory.make_embeddings(settings, http), factory.make_cohere_chat(settings, http)):
+            assert _sdk_pool(obj) is http
+    finally:
+        await http.aclose()
+    assert warnings_seen() == []
+
+
+async def test_an_sdk_without_the_httpx_client_argument_keeps_langchains_clients(
+    settings, warnings_seen, monkeypatch
+):
+    class OlderAsyncClient(cohere.AsyncClient):
+        def __init__(self, api_key=None, *, base_url=None, timeout=None, client_name=None):
+            super().__init__(api_key, base_url=base_url, timeout=timeout, client_name=client_name)
+
+    monkeypatch.setattr(cohere, "AsyncClient", OlderAsyncClient)
+    http = factory.make_cohere_http(settings)
+    try:
+        objects = [factory.make_embeddings(settings, http), factory.make_cohere_chat(settings, http)]
+    finally:
+        await http.aclose()
+    for obj in objects:  # langchain-cohere's own async client, on its own pool
+        assert isinstance(obj.async_client, cohere.AsyncClient)
+        assert _sdk_pool(obj) is not http
+    assert len(warnings_seen()) == 1
+
+
+async def test_an_object_without_async_client_is_left_alone(warnings_seen):
+    target = types.SimpleNamespace(client="its own")  # as if langchain-cohere renamed the field
+    http = cohere_http.pooled_http_client(4, 5.0)
+    try:
+        for _ in range(2):
+            assert cohere_http.use_pooled_client(target, "co-key", None, 5.0, http) is False
+    finally:
+        await http.aclose()
+    assert vars(target) == {"client": "its own"}
+    assert len(warnings_seen()) == 1
