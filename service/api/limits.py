@@ -7,12 +7,11 @@ of RATE_LIMIT. Tokens are charged after each answer (`spend`); once a key has sp
 DAILY_TOKEN_BUDGET, chat answers 429 until its day's window ends. Routes go through
 service/api/admission.py.
 
-Storage: in memory (one process, reset on restart), holding at most MAX_KEYS keys (the least
-recently seen are forgotten first), or Redis when REDIS_URL is set, shared by every worker and
-replica (Redis expires the keys itself). When Redis fails the limiter lets requests through
-(fails open) rather than refusing every reader: logged, counted as the error kind
-`rate_limit_storage`, and Redis is left alone for STORAGE_RETRY_SECONDS so a hung server does
-not hold every request for its timeout.
+Storage: in memory (one process, reset on restart; bounded: service/api/bounded_storage.py),
+or Redis when REDIS_URL is set, shared by every worker and replica (Redis expires the keys).
+When Redis fails, the limiter lets requests through (fails open) rather than refusing every
+reader: logged, counted as the error kind `rate_limit_storage`, and Redis is left alone for
+STORAGE_RETRY_SECONDS, so a hung Redis does not hold every request for its timeout.
 """
 
 from __future__ import annotations
@@ -20,23 +19,20 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections import OrderedDict
 from collections.abc import Sequence
 
 from fastapi import HTTPException
 from limits import RateLimitItem, RateLimitItemPerDay, parse_many
 from limits.errors import StorageError
-from limits.storage import MemoryStorage, Storage, storage_from_string
+from limits.storage import Storage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 
+from service.api.bounded_storage import BoundedMemoryStorage
 from service.api.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
 Key = tuple[str, str]  # (scope, value): ("ip", "203.0.113.7") or ("session", "<uuid>")
-# In memory, at most this many keys (addresses and sessions) are remembered: a few hundred bytes
-# each (bench/RESULTS.md, "Issue 13 — limits"), so the limiter stays bounded whatever arrives.
-MAX_KEYS = 100_000
 STORAGE_RETRY_SECONDS = 5.0
 REDIS_TIMEOUT_SECONDS = 1.0
 
@@ -44,7 +40,7 @@ REDIS_TIMEOUT_SECONDS = 1.0
 def limit_storage(redis_url: str | None, key_prefix: str) -> Storage:
     """Redis at `redis_url` (shared by processes), else this process's memory."""
     if redis_url is None:
-        return MemoryStorage()
+        return BoundedMemoryStorage()
     return storage_from_string(
         redis_url, key_prefix=key_prefix, wrap_exceptions=True,
         socket_timeout=REDIS_TIMEOUT_SECONDS, socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
@@ -67,23 +63,15 @@ class RateLimiter:
 
     def __init__(
         self, rate_limit: str, daily_token_budget: int, metrics: Metrics | None = None, *,
-        storage: Storage | None = None, max_keys: int = MAX_KEYS,
+        storage: Storage | None = None,
     ) -> None:
-        self.storage = storage if storage is not None else MemoryStorage()
+        self.storage = storage if storage is not None else BoundedMemoryStorage()
         self._moving = MovingWindowRateLimiter(self.storage)
         self._fixed = FixedWindowRateLimiter(self.storage)  # a spend may overshoot: still counted
         self.limits: list[RateLimitItem] = [] if rate_limit == "off" else parse_many(rate_limit)
         self.budget = RateLimitItemPerDay(daily_token_budget) if daily_token_budget else None
         self.metrics = metrics
-        # Redis expires its keys; in memory, the least recently seen keys beyond max_keys go.
-        self._max_keys = max_keys if isinstance(self.storage, MemoryStorage) else 0
-        self._seen: OrderedDict[Key, None] = OrderedDict()
         self._storage_down_until = 0.0
-
-    @property
-    def remembered_keys(self) -> int:
-        """Keys the in-memory storage may hold counters for (at most max_keys)."""
-        return len(self._seen)
 
     def check(self, keys: Sequence[Key], *, tokens: bool, cost: int = 1) -> None:
         """Count `cost` requests for each key; RateLimited (nothing counted) when any is over.
@@ -106,7 +94,6 @@ class RateLimiter:
             self._storage_failed(exc)
 
     def _check(self, keys: Sequence[Key], *, tokens: bool, cost: int) -> None:
-        self._remember(keys)
         if tokens and self.budget is not None:
             for key in keys:
                 if not self._fixed.test(self.budget, "tokens", *key):
@@ -119,20 +106,6 @@ class RateLimiter:
             for key in keys:  # another process may have counted in between (shared storage)
                 if not self._moving.hit(item, "requests", *key, cost=cost):
                     self._refuse(key, "requests", item, self._moving)
-
-    def _remember(self, keys: Sequence[Key]) -> None:
-        """Mark keys as recently seen; forget (clear) the least recently seen beyond the cap."""
-        if not self._max_keys:
-            return
-        for key in keys:
-            self._seen[key] = None
-            self._seen.move_to_end(key)
-        while len(self._seen) > self._max_keys:
-            old, _ = self._seen.popitem(last=False)
-            for item in self.limits:
-                self._moving.clear(item, "requests", *old)
-            if self.budget is not None:
-                self._fixed.clear(self.budget, "tokens", *old)
 
     def _storage_down(self) -> bool:
         return time.monotonic() < self._storage_down_until
