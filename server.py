@@ -55,6 +55,7 @@ from service.wiring import open_resources
 from stores.history import parse_session_id
 
 log = logging.getLogger("bookchat")
+WORKER_HEALTHCHECK_SECONDS = 60
 
 
 async def _chat_config(config: dict[str, Any], request: Request) -> dict[str, Any]:
@@ -172,6 +173,7 @@ def worker_app() -> FastAPI:
     """One worker's app when main() runs several (uvicorn imports it by name in each)."""
     settings = worker_settings(load_settings())
     configure_logging(settings)
+    logging.getLogger("uvicorn.access").propagate = False  # access_log=False, as in main()
     AppStatus.disable_automatic_graceful_drain()
     return create_app(settings)
 
@@ -205,7 +207,13 @@ def main() -> int:
     AppStatus.disable_automatic_graceful_drain()
     workers = worker_count(settings)
     if workers > 1:
-        uvicorn.run("server:worker_app", factory=True, workers=workers, **uvicorn_options(settings))
+        uvicorn.run(
+            "server:worker_app", factory=True, workers=workers,
+            # a worker importing the app on a busy machine is not hung: uvicorn's default 5 s
+            # had it killed and restarted over and over before it could answer
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+            **uvicorn_options(settings),
+        )
     else:
         uvicorn.run(create_app(settings), **uvicorn_options(settings))
     return 0
