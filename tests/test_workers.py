@@ -170,7 +170,7 @@ def _searches(port: int, pids: list[int], count: int) -> list[tuple[int, int | N
     return results
 
 
-def test_a_redis_limit_holds_across_two_workers_and_sigterm_stops_both(
+def test_a_redis_limit_holds_across_two_workers_a_crash_is_replaced_sigterm_stops_all(
     tmp_path, throwaway_db, redis_prefix
 ):
     server, port, log = _start(tmp_path, throwaway_db, redis_prefix)
@@ -187,6 +187,10 @@ def test_a_redis_limit_holds_across_two_workers_and_sigterm_stops_both(
             refused_by |= {pid for _, pid in more}
         # Five answers in all, and every worker refuses: none counted only its own requests.
         assert refused_by == set(pids), (first, refused_by)
+        crashed = pids[0]
+        os.kill(crashed, signal.SIGKILL)  # a crashed worker is reported and replaced
+        pids = _wait_both_healthy(server, port, log)
+        assert crashed not in pids
     finally:
         server.send_signal(signal.SIGTERM)
         code = server.wait(60)
@@ -194,5 +198,7 @@ def test_a_redis_limit_holds_across_two_workers_and_sigterm_stops_both(
     assert not [pid for pid in pids if Path(f"/proc/{pid}").exists()]  # both workers stopped
     text = log.read_text()
     assert "embedded mode" not in text and "without REDIS_URL" not in text
-    assert "died" not in text and "uvicorn.access" not in text  # no restarts, no 2nd access log
+    died = [line for line in text.splitlines() if "died" in line]
+    assert len(died) == 1 and f"[{crashed}]" in died[0]  # no restart but the one we caused
+    assert "uvicorn.access" not in text  # the access line is ours, once
     assert REDIS_URL not in text
