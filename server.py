@@ -49,13 +49,12 @@ from service.api.routes import (
     widget,
     ws,
 )
-from service.processes import worker_count, worker_settings
+from service.processes import run_workers, worker_count, worker_settings
 from service.resources import close_resources
 from service.wiring import open_resources
 from stores.history import parse_session_id
 
 log = logging.getLogger("bookchat")
-WORKER_HEALTHCHECK_SECONDS = 60
 
 
 async def _chat_config(config: dict[str, Any], request: Request) -> dict[str, Any]:
@@ -207,15 +206,8 @@ def main() -> int:
     AppStatus.disable_automatic_graceful_drain()
     workers = worker_count(settings)
     if workers > 1:
-        uvicorn.run(
-            "server:worker_app", factory=True, workers=workers,
-            # a worker importing the app on a busy machine is not hung: uvicorn's default 5 s
-            # had it killed and restarted over and over before it could answer
-            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
-            **uvicorn_options(settings),
-        )
-    else:
-        uvicorn.run(create_app(settings), **uvicorn_options(settings))
+        return run_workers("server:worker_app", workers, uvicorn_options(settings))
+    uvicorn.run(create_app(settings), **uvicorn_options(settings))
     return 0
 
 

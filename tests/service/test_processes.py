@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 
 from config.settings import load_settings
-from service.processes import WORKER_COPIES, worker_count, worker_settings
+from service.processes import WORKER_COPIES, run_workers, worker_count, worker_settings
 
 PG = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -50,3 +51,14 @@ def test_a_worker_copies_the_embedded_store_only_when_told(tmp_path):
     assert own.data_dir == tmp_path / WORKER_COPIES / str(os.getpid())
     assert (own.embedded_qdrant_path / "collection" / "data").read_text() == "points"
     assert own.model_dir == told.model_dir  # the model is not copied, nor looked for elsewhere
+
+
+def test_a_worker_that_cannot_start_stops_the_server(caplog):
+    """The port is held by a socket that does not share it: the worker exits, nothing loops."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        options = {"host": "127.0.0.1", "port": taken.getsockname()[1], "log_level": "warning"}
+        with caplog.at_level(logging.INFO, logger="bookchat"):
+            assert run_workers("server:worker_app", 2, options) == 1
+    assert "could not start; stopping the server" in caplog.text
