@@ -34,7 +34,7 @@ from service.api.body_limit import BodyLimitMiddleware
 from service.api.deps import get_ready_resources, get_resources
 from service.api.errors import install_error_handlers
 from service.api.late_bound import LateBound
-from service.api.limits import RateLimiter
+from service.api.limits import RateLimiter, limit_storage
 from service.api.logs import configure_logging
 from service.api.metrics import Metrics
 from service.api.request_context import RequestContextMiddleware
@@ -49,6 +49,7 @@ from service.api.routes import (
     widget,
     ws,
 )
+from service.processes import run_workers, worker_count, worker_settings
 from service.resources import close_resources
 from service.wiring import open_resources
 from stores.history import parse_session_id
@@ -115,9 +116,12 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.resources = None
     registry = Metrics()
-    app.state.guards = Guards(
-        registry, RateLimiter(settings.rate_limit, settings.daily_token_budget, registry)
+    redis_url = settings.redis_url.get_secret_value() if settings.redis_url else None
+    limiter = RateLimiter(
+        settings.rate_limit, settings.daily_token_budget, registry,
+        storage=limit_storage(redis_url, settings.redis_key_prefix),
     )
+    app.state.guards = Guards(registry, limiter, settings.forwarded_trusted_hops)
     _install_middleware(app, settings, registry)
     install_error_handlers(app)
     routers = [info, health, metrics, conversation, chat_api, ws, feedback, widget]
@@ -164,8 +168,33 @@ def create_app(settings: Settings) -> FastAPI:
     return app
 
 
+def worker_app() -> FastAPI:
+    """One worker's app when main() runs several (uvicorn imports it by name in each)."""
+    settings = worker_settings(load_settings())
+    configure_logging(settings)
+    logging.getLogger("uvicorn.access").propagate = False  # access_log=False, as in main()
+    AppStatus.disable_automatic_graceful_drain()
+    return create_app(settings)
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """How uvicorn serves the app (the tests serve theirs the same way)."""
+    return dict(
+        host="0.0.0.0",
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        log_config=None,  # uvicorn's loggers go through ours (request id, format, redaction)
+        access_log=False,  # the request middleware writes the access line, with the route
+        # X-Forwarded-For is read by service/api/client_address.py, trusting exactly
+        # FORWARDED_TRUSTED_HOPS proxies; uvicorn's reading would trust the client's own entries.
+        proxy_headers=False,
+        timeout_graceful_shutdown=20,
+    )
+
+
 def main() -> int:
-    """Entry point: read settings, configure logging, serve on PORT."""
+    """Entry point: read settings, configure logging, serve on PORT with WEB_CONCURRENCY
+    processes when the stores are servers (service/processes.py), else one."""
     try:
         settings = load_settings()
     except SettingsError as exc:
@@ -175,17 +204,10 @@ def main() -> int:
     # On SIGTERM, answers already streaming finish (within the graceful timeout below) instead
     # of being cut by sse-starlette's default drain.
     AppStatus.disable_automatic_graceful_drain()
-    uvicorn.run(
-        create_app(settings),
-        host="0.0.0.0",
-        port=settings.port,
-        log_level=settings.log_level.lower(),
-        log_config=None,  # uvicorn's loggers go through ours (request id, format, redaction)
-        access_log=False,  # the request middleware writes the access line, with the route
-        proxy_headers=True,
-        forwarded_allow_ips="*",
-        timeout_graceful_shutdown=20,
-    )
+    workers = worker_count(settings)
+    if workers > 1:
+        return run_workers("server:worker_app", workers, uvicorn_options(settings))
+    uvicorn.run(create_app(settings), **uvicorn_options(settings))
     return 0
 
 

@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 _PG_SCHEMES = {"postgres", "postgresql"}
+_REDIS_SCHEMES = {"redis", "rediss"}
 
 
 class SettingsError(ValueError):
@@ -72,6 +73,17 @@ class Settings(BaseSettings):
     rate_limit: str = "30/minute;300/day"
     daily_token_budget: int = Field(100_000, ge=0, le=1_000_000_000)
     log_format: Literal["text", "json"] = "text"
+    # Proxies in front of us that append to X-Forwarded-For (Spaces: one); 0 ignores the header.
+    forwarded_trusted_hops: int = Field(1, ge=0, le=10)
+
+    # Several processes (server.py main): only when the stores are servers (QDRANT_URL and a
+    # Postgres DATABASE_URL); limits then shared through Redis when REDIS_URL is set.
+    web_concurrency: int = Field(1, ge=1, le=64)
+    redis_url: SecretStr | None = None
+    redis_key_prefix: str = Field("bookchat", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
+    # Test and bench only: with Postgres history, run WEB_CONCURRENCY workers on the embedded
+    # store, each on its own copy of DATA_DIR/qdrant (embedded Qdrant is one process per folder).
+    qdrant_embedded_copy_per_worker: bool = False
 
     @model_validator(mode="before")
     @classmethod
@@ -153,6 +165,13 @@ class Settings(BaseSettings):
             raise ValueError("must be at least 16 characters (e.g. openssl rand -hex 32)")
         return value
 
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and urlsplit(value.get_secret_value()).scheme not in _REDIS_SCHEMES:
+            raise ValueError("must be a redis:// or rediss:// URL")
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
@@ -169,6 +188,12 @@ class Settings(BaseSettings):
     def offline_chat(self) -> bool:
         """No Cohere key: answer with the offline extractive model."""
         return self.cohere_api_key is None
+
+    @property
+    def stores_are_servers(self) -> bool:
+        """Qdrant and history are servers every process can share (or the test-only copies)."""
+        shared_qdrant = self.qdrant_url is not None or self.qdrant_embedded_copy_per_worker
+        return shared_qdrant and self.database_url is not None
 
     @property
     def embedded_qdrant_path(self) -> Path:

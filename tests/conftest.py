@@ -77,7 +77,7 @@ def offline_settings(data_dir, **extra):
 
     base = dict(
         data_dir=data_dir, embed_model_dir=MODEL_DIR, cohere_api_key=None, database_url=None,
-        qdrant_url=None, allowed_origins="https://book.example.org",
+        qdrant_url=None, redis_url=None, allowed_origins="https://book.example.org",
         rate_limit="off",  # the whole suite shares 127.0.0.1; limits are tested on their own apps
     )
     return load_settings(**{**base, **extra})

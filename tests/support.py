@@ -50,11 +50,13 @@ class RawHTTPServer:
 class ServerThread:
     """Serves an ASGI app with uvicorn on 127.0.0.1 in a daemon thread (lifespan included)."""
 
-    def __init__(self, app, port: int | None = None) -> None:
+    def __init__(self, app, port: int | None = None, **options) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                lifespan="on", timeout_graceful_shutdown=5)
+        # proxy_headers off as in server.uvicorn_options: the app reads X-Forwarded-For itself
+        config = uvicorn.Config(app, **{
+            "host": "127.0.0.1", "port": self.port, "log_level": "warning", "lifespan": "on",
+            "timeout_graceful_shutdown": 5, "proxy_headers": False, **options})
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

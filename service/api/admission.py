@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from starlette.requests import HTTPConnection, Request
 
+from service.api.client_address import client_address
 from service.api.limits import RateLimiter, client_keys
 from service.api.metering import ChatMeter, arm_meter
 from service.api.metrics import Metrics
@@ -18,10 +19,12 @@ from service.api.metrics import Metrics
 
 @dataclass(frozen=True)
 class Guards:
-    """The app's metrics and limiter (`app.state.guards`), made by server.create_app."""
+    """The app's metrics and limiter (`app.state.guards`), made by server.create_app, and the
+    number of proxies in front of us (FORWARDED_TRUSTED_HOPS) that name the client."""
 
     metrics: Metrics
     limiter: RateLimiter
+    trusted_hops: int = 1
 
 
 def admit(
@@ -35,7 +38,7 @@ def admit(
     guards: Guards | None = getattr(conn.app.state, "guards", None)
     if guards is None:
         return
-    keys = client_keys(conn, session_id)
+    keys = client_keys(client_address(conn, guards.trusted_hops), session_id)
     limiter = guards.limiter
     limiter.check(keys, tokens=chat, cost=cost)
     if chat:

@@ -41,12 +41,12 @@ def secrets_of(settings: Settings) -> list[str]:
     values = []
     for secret in (
         settings.cohere_api_key, settings.qdrant_api_key, settings.admin_token,
-        settings.database_url,
+        settings.database_url, settings.redis_url,
     ):
         if secret is not None:
             values.append(secret.get_secret_value())
-    if settings.database_url is not None:
-        password = urlsplit(settings.database_url.get_secret_value()).password
+    for url in (settings.database_url, settings.redis_url):
+        password = urlsplit(url.get_secret_value()).password if url is not None else None
         if password:
             values.append(password)
     return [v for v in values if len(v) >= 4]

@@ -12,7 +12,8 @@ SECRET = "sk-TEST-SECRET-9f8e7d"
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch):
     for name in ["COHERE_API_KEY", "DATABASE_URL", "QDRANT_URL", "ALLOWED_ORIGINS", "PORT",
-                 "COHERE_BASE_URL", "LOG_LEVEL", "QDRANT_API_KEY", "DOCS_ROUTE_BASE"]:
+                 "COHERE_BASE_URL", "LOG_LEVEL", "QDRANT_API_KEY", "DOCS_ROUTE_BASE", "REDIS_URL",
+                 "WEB_CONCURRENCY", "FORWARDED_TRUSTED_HOPS"]:
         monkeypatch.delenv(name, raising=False)
 
 
@@ -53,6 +54,10 @@ def test_database_url_accepts_neon_and_sqlalchemy_forms(monkeypatch):
         ("ALLOWED_ORIGINS", "https://ok.org, example.org"),
         ("LOG_LEVEL", "LOUD"),
         ("DOCS_ROUTE_BASE", "https://x.org/docs"),
+        ("REDIS_URL", f"http://u:{SECRET}@cache:6379"),
+        ("FORWARDED_TRUSTED_HOPS", "-1"),
+        ("WEB_CONCURRENCY", "0"),
+        ("REDIS_KEY_PREFIX", "has space"),
     ],
 )
 def test_malformed_values_fail_naming_the_variable_without_the_value(monkeypatch, name, value):
@@ -73,3 +78,12 @@ def test_docs_route_base_is_a_path_and_unset_by_default(monkeypatch):
     for raw, expected in [("/", "/"), ("docs", "/docs"), (" /guide/ ", "/guide")]:
         monkeypatch.setenv("DOCS_ROUTE_BASE", raw)
         assert load_settings().docs_route_base == expected
+
+
+def test_one_proxy_hop_one_process_and_no_redis_by_default(monkeypatch):
+    s = load_settings()
+    assert s.forwarded_trusted_hops == 1 and s.web_concurrency == 1 and s.redis_url is None
+    monkeypatch.setenv("REDIS_URL", f" rediss://default:{SECRET}@cache.example.org:6380/0 ")
+    s = load_settings()
+    assert s.redis_url.get_secret_value().endswith("@cache.example.org:6380/0")
+    assert SECRET not in repr(s) and SECRET not in str(s.model_dump())

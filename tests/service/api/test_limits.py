@@ -1,5 +1,5 @@
-"""Per-client limits: the limiter alone, then the app behind a proxy (X-Forwarded-For from
-127.0.0.1, which uvicorn trusts, stands in for the Spaces proxy)."""
+"""Per-client limits: the limiter alone, then the app behind a proxy (an X-Forwarded-For of
+one entry from 127.0.0.1 stands in for the Spaces proxy: FORWARDED_TRUSTED_HOPS=1)."""
 
 from __future__ import annotations
 

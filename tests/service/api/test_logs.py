@@ -59,9 +59,9 @@ def test_text_lines_carry_the_request_id_or_a_dash():
 def test_secrets_are_masked_in_messages_arguments_and_exceptions():
     settings = load_settings(
         cohere_api_key=KEY, database_url=f"postgresql://app:{PASSWORD}@db.example/x",
-        admin_token="a" * 32,
+        admin_token="a" * 32, redis_url="redis://default:rd-LOGS-SECRET-55@cache:6379/0",
     )
-    assert set(secrets_of(settings)) >= {KEY, PASSWORD, "a" * 32}
+    assert set(secrets_of(settings)) >= {KEY, PASSWORD, "a" * 32, "rd-LOGS-SECRET-55"}
     handler = make_handler("json", secrets_of(settings), io.StringIO())
     out = _emit(handler, "calling with %s and %s", KEY, f"postgresql://app:{PASSWORD}@db")
     out += _emit(handler, "failed", exc=RuntimeError(f"bad key {KEY}"))
