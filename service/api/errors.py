@@ -41,8 +41,8 @@ RETRY_SECONDS = 5
 ERROR_KINDS = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
     405: "method_not_allowed", 409: "conflict", 413: "body_too_large", 415: "unsupported_media",
-    422: "invalid_request", 429: "rate_limited", 500: "internal", 502: "bad_gateway",
-    503: "unavailable", 504: "timeout",
+    422: "invalid_request", 429: "rate_limited", 499: "client_closed", 500: "internal",
+    502: "bad_gateway", 503: "unavailable", 504: "timeout",
 }
 
 
@@ -64,10 +64,13 @@ def error_response(
 
 
 def error_messages(
-    status: int, message: str, headers: tuple[tuple[bytes, bytes], ...] = ()
+    status: int,
+    message: str,
+    headers: tuple[tuple[bytes, bytes], ...] = (),
+    details: list[dict[str, Any]] | None = None,
 ) -> tuple[Message, Message]:
     """The same error as the two ASGI messages, for pure ASGI middleware."""
-    body = json.dumps(error_body(status, message)).encode()
+    body = json.dumps(error_body(status, message, details)).encode()
     start = {
         "type": "http.response.start",
         "status": status,
