@@ -39,6 +39,7 @@ from service.api.late_bound import LateBound
 from service.api.limits import RateLimiter
 from service.api.logs import configure_logging
 from service.api.metrics import Metrics
+from service.api.openapi_doc import document
 from service.api.request_context import RequestContextMiddleware
 from service.api.routes import (
     admin,
@@ -173,7 +174,23 @@ def create_app(settings: Settings) -> FastAPI:
         ),
         per_req_config_modifier=_search_config,
     )
+    _document_openapi(app, settings)
     return app
+
+
+def _document_openapi(app: FastAPI, settings: Settings) -> None:
+    """/openapi.json with the errors each operation answers, UUID session ids and batch bounds
+    (service/api/openapi_doc.py), built once like FastAPI's own."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            spec = generate()
+            document(spec, max_batch=settings.max_batch_size, session_routes=("/chat",))
+            app.openapi_schema = spec
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def main() -> int:

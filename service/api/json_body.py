@@ -86,14 +86,14 @@ def clean(value: Any) -> Any:
     return value
 
 
-def parse_text(text: str, limit: int = MAX_DEPTH) -> Any:
+def parse_text(text: str, limit: int = MAX_DEPTH, subject: str = "the request body") -> Any:
     """The cleaned JSON value of `text`; BodyError (400 or 422) when it is refused."""
     if too_deep(text, limit):
-        raise BodyError(400, f"the request body is nested too deeply (at most {limit} levels)")
+        raise BodyError(400, f"{subject} is nested too deeply (at most {limit} levels)")
     try:
         value = json.loads(text, parse_constant=_no_constants)
     except ValueError:
-        raise BodyError(400, "the request body is not valid JSON") from None
+        raise BodyError(400, f"{subject} is not valid JSON") from None
     return clean(value)
 
 
