@@ -5,10 +5,10 @@ route then reads is the cleaned one (NUL and non-characters removed), re-encoded
 something was removed. Bodies to LangServe's endpoints also get their shape checked
 (service/api/langserve_body.py), since LangServe reads them itself.
 
-While the route runs, the client's connection is watched: a client that leaves before the
-response starts (an /invoke or a /batch still computing) cancels the route's task, so nothing
-keeps answering for nobody, and the request is logged and counted as 499. Streams see the
-disconnect through `receive` as before and stop themselves.
+While a LangServe /invoke or /batch runs (they answer only once done), the client's connection
+is watched: a client that leaves before the response starts cancels the route's task, so
+nothing keeps answering for nobody, and the request is logged and counted as 499. Streams see
+the disconnect through `receive` as before and stop themselves.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from service.api.langserve_body import LangServeRoute, check_body, endpoint_of
 log = logging.getLogger("bookchat")
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
+UNSTREAMED = {"invoke", "batch"}  # LangServe endpoints that answer only once they are done
 CLIENT_CLOSED = 499  # nginx's "client closed request": logged and counted, never received
 
 
@@ -58,6 +59,20 @@ def _with_length(scope: Scope, length: int) -> Scope:
     return {**scope, "headers": [*headers, (b"content-length", str(length).encode())]}
 
 
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    """`receive` that gives the body read already, then the connection's own messages."""
+    delivered = False
+
+    async def replay() -> Message:
+        nonlocal delivered
+        if delivered:
+            return await receive()
+        delivered = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
+
+
 class JsonBodyMiddleware:
     """415/400/422/413 for bodies refused at the edge; the cleaned body for the rest."""
 
@@ -77,7 +92,7 @@ class JsonBodyMiddleware:
             return
         headers = Headers(scope=scope)
         if not _has_body(headers):
-            await self._run(scope, b"", receive, send)
+            await self.app(scope, receive, send)
             return
         if not is_json_media_type(headers.get("content-type", "")):
             await self._refuse(send, BodyError(415, "the request body must be JSON "
@@ -94,7 +109,11 @@ class JsonBodyMiddleware:
         if cleaned is not None:
             body = json.dumps(cleaned, ensure_ascii=False).encode()
             scope = _with_length(scope, len(body))
-        await self._run(scope, body, receive, send)
+        target = endpoint_of(scope["path"], self.langserve())
+        if target is not None and target[1] in UNSTREAMED:
+            await self._run_watched(scope, body, receive, send)
+            return
+        await self.app(scope, _replaying(body, receive), send)
 
     def _checked(self, path: str, body: bytes) -> Any:
         """The cleaned value when cleaning changed the body, else None; BodyError if refused."""
@@ -104,7 +123,7 @@ class JsonBodyMiddleware:
             check_body(*target, value, self.max_batch)
         return value if value != json.loads(body) else None
 
-    async def _run(self, scope: Scope, body: bytes, receive: Receive, send: Send) -> None:
+    async def _run_watched(self, scope: Scope, body: bytes, receive: Receive, send: Send) -> None:
         """The app on the read body; cancelled if the client leaves before the response."""
         gone = asyncio.Event()
         delivered = started = False

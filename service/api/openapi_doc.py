@@ -28,7 +28,8 @@ ERROR_SCHEMA = {
     },
 }
 DESCRIPTIONS = {
-    400: "Malformed: not UTF-8, not JSON, nested too deeply, or a session id that is not a UUID",
+    400: "Malformed: not UTF-8, not JSON, nested too deeply, a session id that is not a UUID, "
+    "or a config_hash that is not one LangServe made",
     401: "A valid admin bearer token is required",
     404: "Not found",
     413: "Body over MAX_BODY_BYTES, or a batch over MAX_BATCH_SIZE inputs",
@@ -48,8 +49,11 @@ def _statuses(method: str, path: str, operation: dict[str, Any]) -> set[int]:
         statuses.add(503)
     if "requestBody" in operation:
         statuses |= {400, 413, 415, 422}
-    if any(p.get("name") == "session_id" for p in operation.get("parameters", [])):
+    params = {(p.get("name"), p.get("in")) for p in operation.get("parameters", [])}
+    if ("session_id", "path") in params:
         statuses |= {400, 404, 422}
+    if ("config_hash", "path") in params:
+        statuses |= {400, 422}  # LangServe's opaque config hash: 400 when it is not one
     if method == "post" and path.startswith(ANSWERING):
         statuses |= {400, 429}
     if operation.get("security"):
