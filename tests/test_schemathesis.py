@@ -26,6 +26,11 @@ In the suite: `FUZZ_EXAMPLES` (default 10) examples per operation and phase, abo
 
     FUZZ_EXAMPLES=100 .venv/bin/python -m pytest -q tests/test_schemathesis.py
 
+2 December 2026, this machine (2 cores, shared): 37 of 37 operations, 4,389 cases (coverage
+17 s, fuzzing 76 s), seed 1: no failure of any of the three checks, so 0 server errors and no
+ST103/ST202 finding. The same run on the code before issue 13's edge checks stopped with 14
+operations answering 500 (batch inputs, config null, invalid batch items, ...).
+
 (`FUZZ_SEED` changes the seed; default 1.) One worker: with two, schemathesis' generator
 sometimes fails inside Python 3.11's compile() ("AST constructor recursion depth mismatch"), a
 thread-safety problem of the tool, not of the app.
@@ -97,8 +102,9 @@ def test_every_operation_under_schemathesis(api, tmp_path):
     assert run.returncode == 0, report[-6000:]
     generated = re.search(r"(\d+) generated", report)
     assert generated is not None, report[-2000:]
-    assert int(generated.group(1)) >= 150 * EXAMPLES, report[-2000:]  # every operation ran
-    assert "Selected: 37/37" in report or "Tested: 3" in report, report[-2000:]
+    assert int(generated.group(1)) >= 37 * EXAMPLES, report[-2000:]
+    tested = re.search(r"Selected: (\d+)/(\d+)\s+Tested: (\d+)", report)
+    assert tested is not None and len(set(tested.groups())) == 1, report[-2000:]  # all of them
     print(f"schemathesis: {generated.group(1)} cases, seed {SEED}, no failure")
     ours = [r for r in errors.records if r.name.startswith(("bookchat", "uvicorn", "langserve"))]
     assert not ours, [r.getMessage() for r in ours]
