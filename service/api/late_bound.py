@@ -2,11 +2,12 @@
 its clients. It forwards every call with the caller's config and adds no run of its own, so
 traces, `stream_events` and LangServe's schemas look exactly like the real chain's.
 
-A batch runs at most `max_concurrency` inputs at a time, whatever the caller's config asks
-(LangChain's own `max_concurrency`), so one /batch cannot start all its answers at once."""
+A batch runs at most `max_concurrency` inputs at a time, whatever the caller's config asks, so
+one /batch cannot start all its answers at once; see `abatch`."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any
 
@@ -63,8 +64,36 @@ class LateBound(Runnable[Any, Any]):
     def batch(self, inputs: list[Any], config: Any = None, **kw: Any) -> list[Any]:
         return self._resolve().batch(inputs, self._bounded(config, len(inputs)), **kw)
 
-    async def abatch(self, inputs: list[Any], config: Any = None, **kw: Any) -> list[Any]:
-        return await self._resolve().abatch(inputs, self._bounded(config, len(inputs)), **kw)
+    async def abatch(
+        self,
+        inputs: list[Any],
+        config: Any = None,
+        *,
+        return_exceptions: bool = False,
+        **kw: Any,
+    ) -> list[Any]:
+        """Each input's `ainvoke`, at most max_concurrency at a time. An input's call is made only
+        once it may run, and the first failure (or our cancellation) cancels the rest, so a
+        batch that ends early leaves nothing running or half-made behind."""
+        runnable = self._resolve()
+        gate = asyncio.Semaphore(self._max_concurrency)
+
+        async def one(value: Any, one_config: RunnableConfig) -> Any:
+            async with gate:
+                try:
+                    return await runnable.ainvoke(value, one_config, **kw)
+                except Exception as exc:
+                    if return_exceptions:
+                        return exc
+                    raise
+
+        configs = self._bounded(config, len(inputs))
+        tasks = [asyncio.ensure_future(one(v, c)) for v, c in zip(inputs, configs, strict=True)]
+        try:
+            return list(await asyncio.gather(*tasks))
+        finally:
+            for task in tasks:
+                task.cancel()
 
     def stream(self, input: Any, config: RunnableConfig | None = None, **kw: Any) -> Iterator:
         yield from self._resolve().stream(input, config, **kw)
