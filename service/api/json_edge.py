@@ -102,6 +102,7 @@ class JsonBodyMiddleware:
             body = await _read_body(receive)
             cleaned = self._checked(scope["path"], body)
         except _ClientGone:
+            await self._refuse(send, BodyError(CLIENT_CLOSED, "the client closed the request"))
             return
         except BodyError as refused:
             await self._refuse(send, refused)
@@ -158,12 +159,12 @@ class JsonBodyMiddleware:
                 raise
             log.info("client left before the response: %s %s cancelled",
                      scope["method"], scope["path"])
-            for message in error_messages(CLIENT_CLOSED, "the client closed the request"):
-                await send(message)
+            await self._refuse(send, BodyError(CLIENT_CLOSED, "the client closed the request"))
         finally:
             watcher.cancel()
 
     async def _refuse(self, send: Send, refused: BodyError) -> None:
+        """The error as the response (a 499 goes nowhere: uvicorn drops it, the log counts it)."""
         details = getattr(refused, "details", None)
         for message in error_messages(refused.status, refused.message, details=details):
             await send(message)

@@ -3,6 +3,7 @@ BATCH_CONCURRENCY of them answered at once, and cancelled when its client leaves
 
 from __future__ import annotations
 
+import socket
 import time
 import uuid
 
@@ -75,3 +76,16 @@ def test_a_batch_whose_client_left_stops_and_counts_499(batch_server, cohere):
     assert _metric(batch_server.url, closed) == before + 1
     time.sleep(4.0)  # longer than the first two answers would have taken
     assert len(cohere.requests_to("chat")) == 2  # the last two inputs never started
+
+
+def test_a_client_gone_while_sending_its_body_is_counted_499(batch_server):
+    closed = 'bookchat_http_requests_total{method="POST",route="unmatched",status="499"}'
+    before = _metric(batch_server.url, closed)
+    host, port = batch_server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as s:
+        s.sendall(b"POST /chat/invoke HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: 1000\r\n\r\n{\"input\": ")
+    deadline = time.monotonic() + 30
+    while _metric(batch_server.url, closed) == before and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _metric(batch_server.url, closed) == before + 1
