@@ -7,7 +7,9 @@ its fuzzing phase (positive and negative data), over real HTTP, with these check
 - `not_a_server_error`: no 5xx, whatever is sent;
 - `status_code_conformance` (ST103): every status answered is documented;
 - `positive_data_acceptance` (ST202): schema-valid data is accepted, except the rejections a
-  JSON Schema cannot express, allowed per operation in tests/schemathesis.toml.
+  JSON Schema cannot express, allowed per operation in tests/schemathesis.toml;
+- `allow_header_conformance` (ST205) and `unsupported_method` (ST204): an undeclared method is
+  a 405 whose `Allow` lists the methods the schema declares for the path.
 
 The app runs on the fake Cohere (its chain runs in many cases), SQLite history, the admin token,
 MAX_BATCH_SIZE 3 (each input is an answer) and a 1 MiB body limit (the size limit is not
@@ -27,7 +29,7 @@ In the suite: `FUZZ_EXAMPLES` (default 10) examples per operation and phase, abo
     FUZZ_EXAMPLES=100 .venv/bin/python -m pytest -q tests/test_schemathesis.py
 
 2 December 2026, this machine (2 cores, shared): 37 of 37 operations, 4,389 cases (coverage
-17 s, fuzzing 76 s), seed 1: no failure of any of the three checks, so 0 server errors and no
+17 s, fuzzing 76 s), seed 1: no failure of any of the checks (then the first three), so 0 server errors and no
 ST103/ST202 finding. With FUZZ_EXAMPLES=300 FUZZ_SEED=2: 9,391 cases (coverage 31 s, fuzzing
 219 s), no failure either. The same command line with `not_a_server_error` alone and 10 examples, run
 against the code before these edge checks, found 14 operations answering 500 (batch inputs,
@@ -56,7 +58,8 @@ from tests.support import ServerThread
 TOKEN = "schemathesis-admin-" + "3" * 16
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
 SEED = int(os.environ.get("FUZZ_SEED", "1"))
-CHECKS = "not_a_server_error,status_code_conformance,positive_data_acceptance"
+CHECKS = ("not_a_server_error,status_code_conformance,positive_data_acceptance,"
+          "allow_header_conformance,unsupported_method")
 
 
 class _Records(logging.Handler):

@@ -152,3 +152,14 @@ def test_the_session_id_in_another_uuid_spelling_is_the_same_conversation(offlin
     assert turns["session_id"] == sid and len(turns["messages"]) == 6
     again = httpx.get(f"{offline_server.url}/api/conversation/urn:uuid:{sid.upper()}", timeout=30)
     assert again.json()["session_id"] == sid
+
+
+@pytest.mark.parametrize(("method", "path", "allow"), [
+    ("OPTIONS", "/api/feedback", "GET, POST"),  # two routes, one path: both named
+    ("PUT", f"/api/conversation/{SID}", "DELETE, GET"),
+    ("GET", "/chat/invoke", "POST"),
+])
+def test_a_405_names_every_method_the_path_takes(offline_server, method, path, allow):
+    r = httpx.request(method, offline_server.url + path, timeout=30)
+    _refused(r, 405)
+    assert r.headers["allow"] == allow
