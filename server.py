@@ -33,10 +33,13 @@ from service.api.admission import Guards, admit_langserve_call
 from service.api.body_limit import BodyLimitMiddleware
 from service.api.deps import get_ready_resources, get_resources
 from service.api.errors import install_error_handlers
+from service.api.json_edge import JsonBodyMiddleware
+from service.api.langserve_body import LangServeRoute
 from service.api.late_bound import LateBound
 from service.api.limits import RateLimiter, limit_storage
 from service.api.logs import configure_logging
 from service.api.metrics import Metrics
+from service.api.openapi_doc import document
 from service.api.request_context import RequestContextMiddleware
 from service.api.routes import (
     admin,
@@ -81,8 +84,13 @@ async def _search_config(config: dict[str, Any], request: Request) -> dict[str, 
 
 
 def _install_middleware(app: FastAPI, settings: Settings, registry: Metrics) -> None:
-    """Body limit and request context inside, CORS outermost, so the 413s and 429s made inside
-    reach browsers with its headers."""
+    """JSON body checks inside the body limit (which counts what they read), request context
+    around them, CORS outermost, so the 4xx made inside reach browsers with its headers."""
+    app.add_middleware(
+        JsonBodyMiddleware,
+        langserve=lambda: app.state.langserve_routes,
+        max_batch=settings.max_batch_size,
+    )
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, metrics=registry)
     app.add_middleware(
@@ -136,13 +144,18 @@ def create_app(settings: Settings) -> FastAPI:
         output_type=str,
         config_specs=[SESSION_ID_SPEC],
         name=names.CHAT,
+        max_concurrency=settings.batch_concurrency,
     )
     search = LateBound(
         lambda: app.state.resources.retriever,
         input_type=str,
         output_type=list[Document],
         name=names.SEARCH,
+        max_concurrency=settings.batch_concurrency,
     )
+    app.state.langserve_routes = {
+        "/chat": LangServeRoute(chat.input_schema), "/search": LangServeRoute(search.input_schema),
+    }
     add_routes(
         app,
         chat,
@@ -165,6 +178,7 @@ def create_app(settings: Settings) -> FastAPI:
         ),
         per_req_config_modifier=_search_config,
     )
+    _document_openapi(app, settings)
     return app
 
 
@@ -190,6 +204,21 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         proxy_headers=False,
         timeout_graceful_shutdown=20,
     )
+
+
+def _document_openapi(app: FastAPI, settings: Settings) -> None:
+    """/openapi.json with the errors each operation answers, UUID session ids and batch bounds
+    (service/api/openapi_doc.py), built once like FastAPI's own."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            spec = generate()
+            document(spec, max_batch=settings.max_batch_size, session_routes=("/chat",))
+            app.openapi_schema = spec
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def main() -> int:

@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(32 * 1024, ge=1024, le=16 * 1024 * 1024)
     rate_limit: str = "30/minute;300/day"
     daily_token_budget: int = Field(100_000, ge=0, le=1_000_000_000)
+    # A /chat or /search batch: at most this many inputs (413 beyond), run this many at a time.
+    max_batch_size: int = Field(20, ge=1, le=1000)
+    batch_concurrency: int = Field(4, ge=1, le=64)
     log_format: Literal["text", "json"] = "text"
     # Proxies in front of us that append to X-Forwarded-For (Spaces: one); 0 ignores the header.
     forwarded_trusted_hops: int = Field(1, ge=0, le=10)

@@ -56,6 +56,7 @@ async def admit_langserve_call(
     cost = 1
     if request.url.path.endswith("/batch"):
         body = await request.json()  # already parsed by LangServe: Starlette caches it
-        if isinstance(body, dict) and not isinstance(body.get("config"), list):
-            cost = max(1, len(body.get("inputs") or []))
+        inputs = body.get("inputs") if isinstance(body, dict) else None
+        if isinstance(inputs, list) and not isinstance(body.get("config"), list):
+            cost = max(1, len(inputs))  # the number of answers, never a string's length
     admit(request, session_id, chat=chat, cost=cost)

@@ -32,38 +32,48 @@ class BodyLimitMiddleware:
         if declared.isdigit() and int(declared) > self.max_bytes:
             await self._refuse(send)
             return
-        received = 0
-        exceeded = False
-        refused = False
+        await self._counted(scope, receive, send)
 
-        async def counting_receive() -> Message:
-            nonlocal received, exceeded
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    exceeded = True
-                    raise BodyTooLarge(self.message)
-            return message
-
-        async def guarded_send(message: Message) -> None:
-            nonlocal refused
-            if not exceeded:
-                await send(message)
-            elif not refused:
-                refused = True
-                await self._refuse(send)
-
+    async def _counted(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The app with its body counted as it reads it; a 413 instead once past the limit."""
+        guard = _Counted(self, receive, send)
         try:
-            await self.app(scope, counting_receive, guarded_send)
+            await self.app(scope, guard.receive, guard.send)
         except BodyTooLarge:
             pass
         except Exception:
-            if not exceeded:
+            if not guard.exceeded:
                 raise
-        if exceeded and not refused:
+        if guard.exceeded and not guard.refused:
             await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
         for message in error_messages(413, self.message, ((b"connection", b"close"),)):
             await send(message)
+
+
+class _Counted:
+    """One request's receive (counting, raising past the limit) and send (the 413 instead)."""
+
+    def __init__(self, limit: BodyLimitMiddleware, receive: Receive, send: Send) -> None:
+        self.limit = limit
+        self._receive = receive
+        self._send = send
+        self.received = 0
+        self.exceeded = self.refused = False
+
+    async def receive(self) -> Message:
+        message = await self._receive()
+        if message["type"] == "http.request":
+            self.received += len(message.get("body", b""))
+            if self.received > self.limit.max_bytes:
+                self.exceeded = True
+                raise BodyTooLarge(self.limit.message)
+        return message
+
+    async def send(self, message: Message) -> None:
+        if not self.exceeded:
+            await self._send(message)
+        elif not self.refused:
+            self.refused = True
+            await self.limit._refuse(self._send)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -41,8 +42,8 @@ RETRY_SECONDS = 5
 ERROR_KINDS = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
     405: "method_not_allowed", 409: "conflict", 413: "body_too_large", 415: "unsupported_media",
-    422: "invalid_request", 429: "rate_limited", 500: "internal", 502: "bad_gateway",
-    503: "unavailable", 504: "timeout",
+    422: "invalid_request", 429: "rate_limited", 499: "client_closed", 500: "internal",
+    502: "bad_gateway", 503: "unavailable", 504: "timeout",
 }
 
 
@@ -64,10 +65,13 @@ def error_response(
 
 
 def error_messages(
-    status: int, message: str, headers: tuple[tuple[bytes, bytes], ...] = ()
+    status: int,
+    message: str,
+    headers: tuple[tuple[bytes, bytes], ...] = (),
+    details: list[dict[str, Any]] | None = None,
 ) -> tuple[Message, Message]:
     """The same error as the two ASGI messages, for pure ASGI middleware."""
-    body = json.dumps(error_body(status, message)).encode()
+    body = json.dumps(error_body(status, message, details)).encode()
     start = {
         "type": "http.response.start",
         "status": status,
@@ -119,8 +123,22 @@ async def _vector_store_error(request: Request, exc: Exception) -> JSONResponse:
                      "the book's search index is unavailable; see /api/health", RETRY_SECONDS)
 
 
-async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-    return error_response(exc.status_code, exc.detail, getattr(exc, "headers", None))
+def _allowed_methods(request: Request) -> str | None:
+    """The methods /openapi.json declares for this path (Starlette's 405 names only the first
+    route's, and FastAPI makes a route per method); None for a path it does not describe."""
+    methods: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        if re.fullmatch(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)), request.url.path):
+            methods |= {method.upper() for method in operations}
+    return ", ".join(sorted(methods)) or None
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    headers = getattr(exc, "headers", None)
+    allowed = _allowed_methods(request) if exc.status_code == 405 else None
+    if allowed:
+        headers = {**(headers or {}), "Allow": allowed}
+    return error_response(exc.status_code, exc.detail, headers)
 
 
 async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -1,13 +1,18 @@
 """A runnable published at app creation whose real chain exists only after the lifespan opened
 its clients. It forwards every call with the caller's config and adds no run of its own, so
-traces, `stream_events` and LangServe's schemas look exactly like the real chain's."""
+traces, `stream_events` and LangServe's schemas look exactly like the real chain's.
+
+A batch runs at most `max_concurrency` inputs at a time, whatever the caller's config asks, so
+one /batch cannot start all its answers at once; see `abatch`."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any
 
 from langchain_core.runnables import ConfigurableFieldSpec, Runnable, RunnableConfig
+from langchain_core.runnables.config import get_config_list
 
 
 class LateBound(Runnable[Any, Any]):
@@ -21,12 +26,14 @@ class LateBound(Runnable[Any, Any]):
         output_type: Any,
         config_specs: Sequence[ConfigurableFieldSpec] = (),
         name: str,
+        max_concurrency: int = 4,
     ) -> None:
         self._resolve = resolve
         self._input_type = input_type
         self._output_type = output_type
         self._config_specs = list(config_specs)
         self.name = name
+        self._max_concurrency = max_concurrency
 
     @property
     def InputType(self) -> Any:  # noqa: N802 - LangChain's name
@@ -46,11 +53,47 @@ class LateBound(Runnable[Any, Any]):
     async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kw: Any) -> Any:
         return await self._resolve().ainvoke(input, config, **kw)
 
-    def batch(self, inputs: list[Any], config: Any = None, **kw: Any) -> list[Any]:
-        return self._resolve().batch(inputs, config, **kw)
+    def _bounded(self, config: Any, count: int) -> list[RunnableConfig]:
+        """One config per input, each capped at this runnable's max_concurrency."""
+        bound = self._max_concurrency
+        return [
+            {**c, "max_concurrency": min(c.get("max_concurrency") or bound, bound)}
+            for c in get_config_list(config, count)
+        ]
 
-    async def abatch(self, inputs: list[Any], config: Any = None, **kw: Any) -> list[Any]:
-        return await self._resolve().abatch(inputs, config, **kw)
+    def batch(self, inputs: list[Any], config: Any = None, **kw: Any) -> list[Any]:
+        return self._resolve().batch(inputs, self._bounded(config, len(inputs)), **kw)
+
+    async def abatch(
+        self,
+        inputs: list[Any],
+        config: Any = None,
+        *,
+        return_exceptions: bool = False,
+        **kw: Any,
+    ) -> list[Any]:
+        """Each input's `ainvoke`, at most max_concurrency at a time. An input's call is made only
+        once it may run, and the first failure (or our cancellation) cancels the rest, so a
+        batch that ends early leaves nothing running or half-made behind."""
+        runnable = self._resolve()
+        gate = asyncio.Semaphore(self._max_concurrency)
+
+        async def one(value: Any, one_config: RunnableConfig) -> Any:
+            async with gate:
+                try:
+                    return await runnable.ainvoke(value, one_config, **kw)
+                except Exception as exc:
+                    if return_exceptions:
+                        return exc
+                    raise
+
+        configs = self._bounded(config, len(inputs))
+        tasks = [asyncio.ensure_future(one(v, c)) for v, c in zip(inputs, configs, strict=True)]
+        try:
+            return list(await asyncio.gather(*tasks))
+        finally:
+            for task in tasks:
+                task.cancel()
 
     def stream(self, input: Any, config: RunnableConfig | None = None, **kw: Any) -> Iterator:
         yield from self._resolve().stream(input, config, **kw)

@@ -1,6 +1,6 @@
-"""The request context, as pure ASGI middleware: request id, access log, HTTP metrics, and the
-last-resort 500. Pure ASGI rather than BaseHTTPMiddleware, so streams pass through untouched and
-the contextvars set here reach the endpoint and its tasks."""
+"""The request context, as pure ASGI middleware: request id, security headers, access log, HTTP
+metrics, and the last-resort 500. Pure ASGI rather than BaseHTTPMiddleware, so streams pass
+through untouched and the contextvars set here reach the endpoint and its tasks."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from service.api.errors import ERROR_KINDS, error_messages
 from service.api.logs import REQUEST_ID, request_id_from
 from service.api.metrics import Metrics
+from service.api.security_headers import with_security_headers
 
 log = logging.getLogger("bookchat")
 access = logging.getLogger("bookchat.access")
@@ -27,9 +28,10 @@ def route_template(scope: Scope) -> str:
 class _Response:
     """What the app has sent so far, and the send that stamps the request id on it."""
 
-    def __init__(self, send: Send, request_id: str) -> None:
+    def __init__(self, send: Send, request_id: str, path: str = "") -> None:
         self._send = send
         self._id = request_id.encode()
+        self._path = path
         self.status = 500
         self.started = self.chunked = self.finished = False
 
@@ -39,6 +41,7 @@ class _Response:
             self.status = message["status"]
             headers = [(k, v) for k, v in message.get("headers", []) if k != b"x-request-id"]
             self.chunked = not any(k.lower() == b"content-length" for k, _ in headers)
+            headers = with_security_headers(self._path, headers)
             message["headers"] = [*headers, (b"x-request-id", self._id)]
         elif message["type"] == "http.response.body" and not message.get("more_body"):
             self.finished = True
@@ -77,7 +80,7 @@ class RequestContextMiddleware:
         if scope["type"] == "websocket":
             await self.app(scope, receive, send)
             return
-        response = _Response(send, request_id)
+        response = _Response(send, request_id, scope["path"])
         begun = time.perf_counter()
         self.metrics.in_progress.inc()
         try:

@@ -17,7 +17,11 @@ class ChatRequest(BaseModel):
 
     model_config = ConfigDict(str_strip_whitespace=True)
 
-    message: str = Field(..., min_length=1, max_length=MAX_QUESTION_CHARS)
+    # White space around it is stripped, and NUL at the edge: something else must be left.
+    message: str = Field(
+        ..., min_length=1, max_length=MAX_QUESTION_CHARS,
+        json_schema_extra={"pattern": r"[^\s\x00]"},
+    )
     session_id: str | None = Field(
         None, description="UUID of the conversation; null or absent starts a new one."
     )

@@ -20,6 +20,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from service.api.admission import admit
 from service.api.deps import ReadyDep
+from service.api.json_body import BodyError, parse_body
 from service.api.schemas import ChatRequest
 from service.api.turn import Turn
 
@@ -50,9 +51,9 @@ async def read_json(request: Request, limit: int) -> Any:
         if len(body) > limit:
             raise too_big
     try:
-        return json.loads(body)
-    except ValueError:
-        raise HTTPException(400, "the request body is not valid JSON") from None
+        return parse_body(bytes(body))  # already checked at the edge; the same rules here
+    except BodyError as refused:
+        raise HTTPException(refused.status, refused.message) from None
 
 
 def parse_request(payload: Any) -> ChatRequest:

@@ -6,7 +6,7 @@ import uuid
 from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from service.api.deps import AdminDep, ReadyDep
 from stores.feedback import MAX_EXPORT, Feedback, with_texts
@@ -22,6 +22,14 @@ class FeedbackIn(BaseModel):
     message_id: uuid.UUID
     score: Literal[1, -1]
     comment: str | None = Field(None, max_length=2000)
+
+    @field_validator("score", mode="before")
+    @classmethod
+    def _not_a_bool(cls, value: object) -> object:
+        # Strictly an integer: True == 1 and 1.0 == 1 to Python, but a vote is neither.
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError("score must be the integer 1 or -1")
+        return value
 
 
 class FeedbackOut(BaseModel):

@@ -12,14 +12,14 @@ payloads as the SSE events. A question while another answer streams gets an `err
 `busy`, one over the client's rate limits an `error` with code `rate_limited` and `retry_after`;
 the connection stays open. Bad input closes the connection: 1003 for a binary frame, 1009 for a
 frame over MAX_BODY_BYTES (32 KiB by default), 1008 (with the reason) for anything else
-malformed. A service that is not ready closes with 1013, an origin not in ALLOWED_ORIGINS is
-refused at the handshake.
+malformed, checked and cleaned as HTTP bodies are (service/api/json_body.py: nesting, lone
+surrogates refused; NUL and non-characters removed). A service that is not ready closes with
+1013, an origin not in ALLOWED_ORIGINS is refused at the handshake.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 from contextlib import aclosing
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,6 +29,7 @@ from langchain_core.runnables import Runnable
 from pydantic import ValidationError
 
 from service.api.admission import admit
+from service.api.json_body import BodyError, parse_text
 from service.api.limits import RateLimited
 from service.api.schemas import ChatRequest
 from service.api.turn import CANCELLED, Turn, error_data
@@ -63,9 +64,9 @@ def _request_of(text: str | None, max_bytes: int) -> dict[str, Any]:
     if len(text.encode()) > max_bytes:
         raise BadInput(1009, f"a message must be at most {max_bytes // 1024} KiB")
     try:
-        data = json.loads(text)
-    except ValueError:
-        raise BadInput(1008, "invalid JSON") from None
+        data = parse_text(text, subject="a message")  # as HTTP bodies are checked
+    except BodyError as refused:
+        raise BadInput(1008, refused.message) from None
     if not isinstance(data, dict):
         raise BadInput(1008, "a message must be a JSON object")
     return data

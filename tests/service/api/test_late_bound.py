@@ -3,6 +3,9 @@ call with the caller's config, and declares the types and config specs given up 
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
 from langchain_core.runnables import ConfigurableFieldSpec, RunnableConfig, RunnableLambda
 
 from service.api.late_bound import LateBound
@@ -51,3 +54,48 @@ async def test_it_adds_no_run_of_its_own():
     starts = [e["name"] async for e in bound.astream_events("a", version="v2")
               if e["event"] == "on_chain_start"]
     assert starts == ["Inner"]
+
+
+class _Meter:
+    """An async runnable's body that records how many calls run at once and which finished."""
+
+    def __init__(self) -> None:
+        self.running = self.most = 0
+        self.finished: list[str] = []
+
+    async def __call__(self, x: str) -> str:
+        self.running += 1
+        self.most = max(self.most, self.running)
+        try:
+            await asyncio.sleep(0.05 if x != "slow" else 5)
+            if x == "fail":
+                raise ValueError("boom")
+            self.finished.append(x)
+            return x
+        finally:
+            self.running -= 1
+
+
+def _metered(meter: _Meter, limit: int) -> LateBound:
+    return LateBound(lambda: RunnableLambda(meter), input_type=str, output_type=str,
+                     name="metered", max_concurrency=limit)
+
+
+async def test_a_batch_runs_at_most_max_concurrency_inputs_at_once():
+    meter = _Meter()
+    out = await _metered(meter, 2).abatch(list("abcdef"), {"max_concurrency": 50})
+    assert out == list("abcdef") and meter.most == 2
+
+
+async def test_the_first_failure_cancels_the_rest_of_the_batch():
+    meter = _Meter()
+    with pytest.raises(ValueError, match="boom"):
+        await _metered(meter, 2).abatch(["fail", "slow", "a", "b"])
+    await asyncio.sleep(0.2)
+    assert meter.running == 0 and meter.finished == []  # nothing left running, nothing started
+
+
+async def test_return_exceptions_keeps_every_result():
+    meter = _Meter()
+    out = await _metered(meter, 3).abatch(["a", "fail", "b"], return_exceptions=True)
+    assert out[0] == "a" and isinstance(out[1], ValueError) and out[2] == "b"

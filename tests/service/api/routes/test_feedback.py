@@ -40,6 +40,9 @@ def test_only_stored_answers_can_be_rated(offline_server):
     {"message_id": "not-a-uuid", "score": 1},
     {"message_id": str(uuid.uuid4()), "score": 0},
     {"message_id": str(uuid.uuid4()), "score": 5},
+    {"message_id": str(uuid.uuid4()), "score": True},  # not a vote of 1
+    {"message_id": str(uuid.uuid4()), "score": 1.0},
+    {"message_id": str(uuid.uuid4()), "score": "1"},
     {"message_id": str(uuid.uuid4())},
     {"message_id": str(uuid.uuid4()), "score": 1, "comment": "x" * 2001},
 ])

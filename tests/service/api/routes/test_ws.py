@@ -65,7 +65,9 @@ def test_several_questions_in_turn_on_one_connection(offline_server):
     ("frame", "code", "reason"),
     [
         (b"\x00\x01", 1003, "send JSON text frames"),
-        ("{not json", 1008, "invalid JSON"),
+        ("{not json", 1008, "a message is not valid JSON"),
+        ('{"message": ' + "[" * 15_000 + "]" * 15_000 + "}", 1008, "nested too deeply"),
+        ('{"message": "\\udfff"}', 1008, "lone UTF-16 surrogate"),
         ("[1, 2]", 1008, "a message must be a JSON object"),
         ('{"type": "shout"}', 1008, "unknown message type"),
         ('{"message": ""}', 1008, "invalid request: message"),
