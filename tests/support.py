@@ -85,3 +85,31 @@ class ServerThread:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=30)
+
+
+class http:  # noqa: N801 - used like the httpx module it stands in for
+    """httpx's one-shot calls with a timeout that holds on a busy machine (httpx's default of
+    5 s failed a test on a fresh clone under load); an explicit timeout still wins."""
+
+    TIMEOUT = 60.0
+
+    @staticmethod
+    def request(method: str, url: str, **kwargs) -> httpx.Response:
+        kwargs.setdefault("timeout", http.TIMEOUT)
+        return httpx.request(method, url, **kwargs)
+
+    @staticmethod
+    def get(url: str, **kwargs) -> httpx.Response:
+        return http.request("GET", url, **kwargs)
+
+    @staticmethod
+    def post(url: str, **kwargs) -> httpx.Response:
+        return http.request("POST", url, **kwargs)
+
+    @staticmethod
+    def put(url: str, **kwargs) -> httpx.Response:
+        return http.request("PUT", url, **kwargs)
+
+    @staticmethod
+    def delete(url: str, **kwargs) -> httpx.Response:
+        return http.request("DELETE", url, **kwargs)

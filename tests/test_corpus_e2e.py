@@ -8,14 +8,13 @@ from __future__ import annotations
 import json
 import uuid
 
-import httpx
 import pytest
 from langserve import RemoteRunnable
 
 from config.settings import load_settings
 from server import create_app
 from tests.conftest import MODEL_DIR, PROJECT
-from tests.support import ServerThread
+from tests.support import ServerThread, http
 
 QUESTIONS = PROJECT / "bench" / "questions" / "mohsin-raza.jsonl"
 
@@ -35,7 +34,7 @@ def server(tmp_path_factory, fake_cohere, corpus_dir):
 
 
 def test_every_chunk_links_to_a_page_section_of_the_book(server):
-    health = httpx.get(server.url + "/api/health").json()
+    health = http.get(server.url + "/api/health").json()
     assert health["services"]["qdrant"]["vectors"] > 500
 
 

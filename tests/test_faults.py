@@ -25,7 +25,7 @@ from config.settings import load_settings
 from server import create_app
 from tests.conftest import MODEL_DIR, PROJECT
 from tests.fakes.tcp_proxy import TcpProxy
-from tests.support import ServerThread, free_port
+from tests.support import ServerThread, free_port, http
 
 
 def _via(proxy: TcpProxy, pg_url: str) -> str:
@@ -60,12 +60,12 @@ def server(tmp_path_factory, fake_cohere, pg_url, pg_proxy):
 
 def _ask(srv, timeout: float = 30) -> httpx.Response:
     cfg = {"configurable": {"session_id": str(uuid.uuid4())}}
-    return httpx.post(srv.url + "/chat/invoke", timeout=timeout,
+    return http.post(srv.url + "/chat/invoke", timeout=timeout,
                       json={"input": {"question": "What does an IMU measure?"}, "config": cfg})
 
 
 def _errors(srv) -> str:
-    return httpx.get(srv.url + "/metrics").text
+    return http.get(srv.url + "/metrics").text
 
 
 @pytest.mark.parametrize(("fault", "status", "kind", "says"), [
@@ -105,7 +105,7 @@ def test_a_model_failing_mid_stream_ends_the_stream_with_an_error_event(server, 
 def test_postgres_going_away_is_503_and_degraded_then_it_recovers(server, pg_proxy, cohere):
     pg_proxy.cut()
     try:
-        health = httpx.get(server.url + "/api/health", timeout=10)
+        health = http.get(server.url + "/api/health", timeout=10)
         assert health.status_code == 503
         body = health.json()
         assert body["status"] == "degraded"
@@ -118,7 +118,7 @@ def test_postgres_going_away_is_503_and_degraded_then_it_recovers(server, pg_pro
     finally:
         pg_proxy.restore()
     deadline = time.monotonic() + 30
-    while httpx.get(server.url + "/api/health", timeout=10).status_code != 200:
+    while http.get(server.url + "/api/health", timeout=10).status_code != 200:
         assert time.monotonic() < deadline, "history did not come back"
         time.sleep(0.2)
     assert _ask(server).status_code == 200
@@ -134,7 +134,7 @@ def _serve_process(env: dict[str, str], port: int) -> subprocess.Popen:
         assert proc.poll() is None, proc.stderr.read()
         assert time.monotonic() < deadline, "server did not become healthy"
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2).status_code == 200:
+            if http.get(f"http://127.0.0.1:{port}/api/health", timeout=2).status_code == 200:
                 return proc
         except httpx.TransportError:
             pass

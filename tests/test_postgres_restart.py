@@ -31,7 +31,7 @@ from config.settings import load_settings
 from server import create_app
 from tests.conftest import MODEL_DIR
 from tests.service.api.routes.conftest import sse_events
-from tests.support import ServerThread
+from tests.support import ServerThread, http
 
 WORKERS = 12  # 8 on /api/chat, 4 on /chat/invoke
 WAIT_SECONDS = 1.5  # DATABASE_WAIT_SECONDS of the server under test
@@ -128,7 +128,7 @@ def _reader(url: str, index: int, stop: threading.Event, turns: list[Turn]) -> N
 
 
 def _health(url: str) -> tuple[int, dict]:
-    r = httpx.get(url + "/api/health", timeout=10)
+    r = http.get(url + "/api/health", timeout=10)
     return r.status_code, r.json()
 
 

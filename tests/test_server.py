@@ -10,7 +10,7 @@ from langserve import RemoteRunnable
 
 from server import create_app
 from tests.conftest import offline_settings
-from tests.support import ServerThread
+from tests.support import ServerThread, http
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def _cfg(session_id: str | None = None) -> dict:
 
 
 def test_health_is_healthy_with_per_service_detail(server):
-    r = httpx.get(server.url + "/api/health")
+    r = http.get(server.url + "/api/health")
     assert r.status_code == 200
     body = r.json()
     assert body["status"] == "healthy"
@@ -34,7 +34,7 @@ def test_health_is_healthy_with_per_service_detail(server):
 
 
 def test_root_says_which_providers_are_live(server):
-    body = httpx.get(server.url + "/").json()
+    body = http.get(server.url + "/").json()
     assert body["name"] == "bookchat" and body["status"] == "ready"
     assert body["mode"] == {
         "chat_model": "offline", "embeddings": "all-MiniLM-L6-v2-int8",
@@ -92,24 +92,24 @@ def test_history_is_kept_per_session_and_used_for_follow_ups(server):
     chat.invoke({"question": "What is embodiment?"}, config=_cfg(b))
     follow_up = chat.invoke({"question": "How do I call one?"}, config=_cfg(a))
     assert "ros2 service call" in follow_up  # the follow-up was condensed with the history
-    turns = httpx.get(f"{server.url}/api/conversation/{a}").json()["messages"]
+    turns = http.get(f"{server.url}/api/conversation/{a}").json()["messages"]
     assert [m["role"] for m in turns] == ["human", "ai", "human", "ai"]
     assert turns[2]["content"] == "How do I call one?"
-    other = httpx.get(f"{server.url}/api/conversation/{b}").json()["messages"]
+    other = http.get(f"{server.url}/api/conversation/{b}").json()["messages"]
     assert [m["content"] for m in other if m["role"] == "human"] == ["What is embodiment?"]
 
 
 def test_unknown_conversation_is_404_and_bad_id_400(server):
-    assert httpx.get(f"{server.url}/api/conversation/{uuid.uuid4()}").status_code == 404
-    r = httpx.get(f"{server.url}/api/conversation/not-a-uuid")
+    assert http.get(f"{server.url}/api/conversation/{uuid.uuid4()}").status_code == 404
+    r = http.get(f"{server.url}/api/conversation/not-a-uuid")
     assert r.status_code == 400 and "UUID" in r.json()["error"]["message"]
 
 
 @pytest.mark.parametrize("config", [{}, {"configurable": {}}, {"configurable": {"session_id": "x"}}])
 def test_invalid_session_id_is_a_400_and_the_next_call_still_works(server, config):
-    r = httpx.post(server.url + "/chat/invoke", json={"input": {"question": "hi"}, "config": config})
+    r = http.post(server.url + "/chat/invoke", json={"input": {"question": "hi"}, "config": config})
     assert r.status_code == 400 and "session_id" in r.json()["error"]["message"]
-    ok = httpx.post(
+    ok = http.post(
         server.url + "/chat/invoke", json={"input": {"question": "What is ROS 2?"}, "config": _cfg()}
     )
     assert ok.status_code == 200
@@ -117,7 +117,7 @@ def test_invalid_session_id_is_a_400_and_the_next_call_still_works(server, confi
 
 def test_bad_input_is_a_clean_422(server):
     for body in [{"input": {"question": ""}}, {"input": {}}, {"input": {"question": "x" * 5000}}]:
-        r = httpx.post(server.url + "/chat/invoke", json={**body, "config": _cfg()})
+        r = http.post(server.url + "/chat/invoke", json={**body, "config": _cfg()})
         assert r.status_code == 422
         assert "Traceback" not in r.text
 
@@ -154,7 +154,7 @@ def test_history_survives_a_restart(tmp_path):
     again = ServerThread(create_app(offline_settings(tmp_path))).start()
     try:
         assert again.wait_healthy()["status"] == "healthy"
-        turns = httpx.get(f"{again.url}/api/conversation/{sid}").json()["messages"]
+        turns = http.get(f"{again.url}/api/conversation/{sid}").json()["messages"]
         assert turns[0]["content"] == "What is a node?"
     finally:
         again.stop()

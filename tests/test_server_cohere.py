@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-import httpx
 import pytest
 from langserve import RemoteRunnable
 
@@ -12,7 +11,7 @@ from config.settings import load_settings
 from server import create_app
 from service.wiring import open_resources
 from tests.conftest import MODEL_DIR
-from tests.support import ServerThread
+from tests.support import ServerThread, http
 
 KEY = "co-TEST-KEY-5a4b3c2d1e"
 
@@ -44,7 +43,7 @@ def _cfg(session_id: str) -> dict:
 
 
 def test_health_reports_cohere_and_postgres(server):
-    body = httpx.get(server.url + "/api/health").json()
+    body = http.get(server.url + "/api/health").json()
     assert body["status"] == "healthy"
     assert body["services"]["history"]["backend"] == "postgres"
     assert body["services"]["chat_model"] == {
@@ -96,8 +95,8 @@ def test_sessions_never_see_each_other(server):
     a, b = str(uuid.uuid4()), str(uuid.uuid4())
     chat.batch([{"question": "What is embodiment?"}], config=_cfg(a))
     chat.batch([{"question": "What is lidar?"}], config=_cfg(b))
-    turns_a = httpx.get(f"{server.url}/api/conversation/{a}").json()["messages"]
-    turns_b = httpx.get(f"{server.url}/api/conversation/{b}").json()["messages"]
+    turns_a = http.get(f"{server.url}/api/conversation/{a}").json()["messages"]
+    turns_b = http.get(f"{server.url}/api/conversation/{b}").json()["messages"]
     assert turns_a[0]["content"] == "What is embodiment?" and len(turns_a) == 2
     assert turns_b[0]["content"] == "What is lidar?" and len(turns_b) == 2
 
@@ -109,7 +108,7 @@ def test_history_survives_an_app_restart(server, data_dir, fake_cohere, pg_url):
     again = ServerThread(create_app(_cohere_settings(data_dir, fake_cohere, pg_url))).start()
     try:
         again.wait_healthy()
-        turns = httpx.get(f"{again.url}/api/conversation/{sid}").json()["messages"]
+        turns = http.get(f"{again.url}/api/conversation/{sid}").json()["messages"]
         assert [t["content"] for t in turns][0] == "What is QoS?"
     finally:
         again.stop()

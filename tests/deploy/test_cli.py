@@ -11,14 +11,13 @@ import sys
 import threading
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
 import pytest
 
 from config.settings import load_settings
 from deploy.dockerignore import select
 from tests.conftest import MODEL_DIR, PROJECT
 from tests.fakes.hub_server import TOKEN
-from tests.support import ServerThread, free_port
+from tests.support import ServerThread, free_port, http
 
 KEY = "co-SECRET-KEY-cli-5f4e3d2c"
 PASSWORD = "pw-SECRET-cli-987"
@@ -117,7 +116,7 @@ def test_a_deploy_end_to_end(hub, env, tmp_path):
         done = _deploy(env, "--space", "you/book-chat", "--frontend", "https://you.github.io/book",
                        "--space-url", url, "--poll", "0.2", "--timeout", "300", "--verbose")
         assert done.returncode == 0, done.stdout + done.stderr
-        health = httpx.get(url + "/api/health", timeout=30).json()
+        health = http.get(url + "/api/health", timeout=30).json()
     finally:
         for server in started:
             server.stop()

@@ -22,6 +22,8 @@ from langchain_cohere import ChatCohere, CohereEmbeddings, CohereRerank
 from langchain_core.documents import Document
 from langchain_core.messages import HumanMessage, SystemMessage
 
+from tests.support import http
+
 from .cohere_server import FakeCohere
 from .cohere_text import NO_SOURCE_REPLY
 
@@ -119,7 +121,7 @@ def test_embeddings_are_deterministic_unit_vectors_that_share_words(fake: FakeCo
 
 def test_embed_checks_input_type_like_the_real_api(fake: FakeCohere) -> None:
     body = {"model": EMBED_MODEL, "texts": ["x"]}
-    response = httpx.post(f"{fake.url}/v1/embed", json=body, headers={"Authorization": "Bearer k"})
+    response = http.post(f"{fake.url}/v1/embed", json=body, headers={"Authorization": "Bearer k"})
     assert response.status_code == 400
 
 
@@ -148,7 +150,7 @@ async def test_async_variants(fake: FakeCohere) -> None:
 @pytest.mark.parametrize("auth", [None, "Bearer", "Basic k"])
 def test_missing_key_is_401(fake: FakeCohere, auth: str | None) -> None:
     headers = {"Authorization": auth} if auth else {}
-    response = httpx.post(f"{fake.url}/v2/chat", json={}, headers=headers)
+    response = http.post(f"{fake.url}/v2/chat", json={}, headers=headers)
     assert response.status_code == 401
     assert response.json()["message"]
 
@@ -203,7 +205,7 @@ def test_stop_releases_hung_requests() -> None:
     statuses: list[int] = []
     headers = {"Authorization": "Bearer k"}
     waiter = threading.Thread(
-        target=lambda: statuses.append(httpx.get(f"{url}/v1/models", headers=headers).status_code)
+        target=lambda: statuses.append(http.get(f"{url}/v1/models", headers=headers).status_code)
     )
     waiter.start()
     while not server.requests:
@@ -217,8 +219,8 @@ def test_stop_releases_hung_requests() -> None:
 
 def test_control_endpoints_drive_faults(fake: FakeCohere) -> None:
     control = f"{fake.url}/_fake"
-    assert httpx.post(f"{control}/faults", json={"route": "nope", "kind": "500"}).status_code == 400
-    armed = httpx.post(f"{control}/faults", json={"route": "/v2/rerank", "kind": 500, "count": 1})
+    assert http.post(f"{control}/faults", json={"route": "nope", "kind": "500"}).status_code == 400
+    armed = http.post(f"{control}/faults", json={"route": "/v2/rerank", "kind": 500, "count": 1})
     assert armed.json()["faults"]["rerank"]["remaining"] == 1
     reranker = CohereRerank(model="rerank-v3.5", base_url=fake.url, cohere_api_key="k")
     with pytest.raises(cohere.InternalServerError):
@@ -226,9 +228,9 @@ def test_control_endpoints_drive_faults(fake: FakeCohere) -> None:
             model="m", query="q", documents=["d"], request_options={"max_retries": 0}
         )
     assert reranker.rerank(["d"], "q") == [{"index": 0, "relevance_score": 0.0}]
-    paths = [r["path"] for r in httpx.get(f"{control}/requests").json()["requests"]]
+    paths = [r["path"] for r in http.get(f"{control}/requests").json()["requests"]]
     assert paths == ["/v2/rerank"] * 2
-    assert httpx.post(f"{control}/reset").json() == {"ok": True}
+    assert http.post(f"{control}/reset").json() == {"ok": True}
     assert fake.requests == []
 
 
@@ -288,7 +290,7 @@ def test_cli_serves_in_the_foreground() -> None:
         deadline = time.monotonic() + 10
         while True:
             try:
-                httpx.get(f"{url}/_fake/requests")
+                http.get(f"{url}/_fake/requests")
                 break
             except httpx.ConnectError:
                 assert time.monotonic() < deadline and process.poll() is None

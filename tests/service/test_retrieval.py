@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import uuid
 
-import httpx
 import pytest
 from langserve import RemoteRunnable
 from qdrant_client import QdrantClient
@@ -16,7 +15,7 @@ from config.settings import load_settings
 from server import create_app
 from service.retrieval import make_retriever
 from tests.conftest import MODEL_DIR, offline_settings
-from tests.support import ServerThread
+from tests.support import ServerThread, http
 
 KEY = "co-TEST-KEY-rerank-7f6e5d"
 
@@ -69,7 +68,7 @@ def server(tmp_path_factory, fake_cohere):
 
 
 def _fallbacks(server) -> float:
-    body = httpx.get(server.url + "/metrics", timeout=30).text
+    body = http.get(server.url + "/metrics", timeout=30).text
     found = re.findall(r'^bookchat_rerank_fallbacks_total\{reason="status_5xx"\} (\S+)$', body,
                        re.MULTILINE)
     return float(found[0]) if found else 0.0
@@ -82,7 +81,7 @@ def test_search_and_chat_rerank_and_a_failing_reranker_is_counted_not_an_error(s
 
     cohere.set_fault("rerank", 500, count=None)
     before = _fallbacks(server)
-    r = httpx.post(server.url + "/search/invoke", json={"input": question}, timeout=30)
+    r = http.post(server.url + "/search/invoke", json={"input": question}, timeout=30)
     assert r.status_code == 200 and len(r.json()["output"]) == 6
     assert _fallbacks(server) == before + 1
 

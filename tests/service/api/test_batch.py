@@ -12,7 +12,7 @@ import pytest
 
 from server import create_app
 from tests.conftest import offline_settings
-from tests.support import ServerThread
+from tests.support import ServerThread, http
 
 REPLY = "An IMU measures acceleration and angular velocity [1]."  # 8 pieces
 
@@ -38,16 +38,16 @@ def _chat_batch(n: int) -> dict:
 
 def test_a_batch_over_max_batch_size_is_413(batch_server):
     for path, body in [("/chat/batch", _chat_batch(5)), ("/search/batch", {"inputs": ["a"] * 5})]:
-        r = httpx.post(batch_server.url + path, json=body, timeout=30)
+        r = http.post(batch_server.url + path, json=body, timeout=30)
         assert r.status_code == 413, r.text
         assert r.json()["error"]["message"] == "a batch takes at most 4 inputs"
-    assert httpx.post(batch_server.url + "/search/batch", json={"inputs": ["a"] * 4},
+    assert http.post(batch_server.url + "/search/batch", json={"inputs": ["a"] * 4},
                       timeout=60).status_code == 200
 
 
 def test_a_batch_answers_at_most_batch_concurrency_inputs_at_once(batch_server, cohere):
     cohere.reply, cohere.ttft = REPLY, 0.8
-    r = httpx.post(batch_server.url + "/chat/batch", json=_chat_batch(4), timeout=120)
+    r = http.post(batch_server.url + "/chat/batch", json=_chat_batch(4), timeout=120)
     assert r.status_code == 200, r.text
     assert len(r.json()["output"]) == 4
     arrivals = sorted(req.at for req in cohere.requests_to("chat"))
@@ -58,7 +58,7 @@ def test_a_batch_answers_at_most_batch_concurrency_inputs_at_once(batch_server, 
 
 
 def _metric(url: str, line_start: str) -> float:
-    for line in httpx.get(url + "/metrics", timeout=30).text.splitlines():
+    for line in http.get(url + "/metrics", timeout=30).text.splitlines():
         if line.startswith(line_start):
             return float(line.rsplit(" ", 1)[1])
     return 0.0
@@ -69,7 +69,7 @@ def test_a_batch_whose_client_left_stops_and_counts_499(batch_server, cohere):
     closed = 'bookchat_http_requests_total{method="POST",route="/chat/batch",status="499"}'
     before = _metric(batch_server.url, closed)
     with pytest.raises(httpx.ReadTimeout):
-        httpx.post(batch_server.url + "/chat/batch", json=_chat_batch(4), timeout=1.0)
+        http.post(batch_server.url + "/chat/batch", json=_chat_batch(4), timeout=1.0)
     deadline = time.monotonic() + 30
     while _metric(batch_server.url, closed) == before and time.monotonic() < deadline:
         time.sleep(0.1)

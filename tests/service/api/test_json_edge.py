@@ -11,7 +11,7 @@ import pytest
 
 from server import create_app
 from tests.conftest import offline_settings
-from tests.support import ServerThread
+from tests.support import ServerThread, http
 
 SID = "6f1c2d3e-0000-4000-8000-000000000000"
 CFG = {"configurable": {"session_id": SID}}
@@ -22,7 +22,7 @@ DEEP = b"[" * 15_000 + b"]" * 15_000  # ~30 KB, under MAX_BODY_BYTES
 
 def _post(url: str, path: str, body: bytes | str | dict, content_type: str = "application/json"):
     content = json.dumps(body).encode() if isinstance(body, dict) else body
-    return httpx.post(url + path, content=content, headers={"content-type": content_type},
+    return http.post(url + path, content=content, headers={"content-type": content_type},
                       timeout=60)
 
 
@@ -115,7 +115,7 @@ def test_kwargs_must_be_an_object(offline_server):
 
 
 def test_a_post_without_a_body_still_reaches_the_route(offline_server):
-    r = httpx.post(offline_server.url + "/search/invoke", timeout=30)
+    r = http.post(offline_server.url + "/search/invoke", timeout=30)
     _refused(r, 422)
 
 
@@ -148,9 +148,9 @@ def test_the_session_id_in_another_uuid_spelling_is_the_same_conversation(offlin
                   {"input": {"question": "What does an IMU measure?"},
                    "config": {"configurable": {"session_id": spelling}}})
         assert r.status_code == 200, r.text
-    turns = httpx.get(f"{offline_server.url}/api/conversation/{sid}", timeout=30).json()
+    turns = http.get(f"{offline_server.url}/api/conversation/{sid}", timeout=30).json()
     assert turns["session_id"] == sid and len(turns["messages"]) == 6
-    again = httpx.get(f"{offline_server.url}/api/conversation/urn:uuid:{sid.upper()}", timeout=30)
+    again = http.get(f"{offline_server.url}/api/conversation/urn:uuid:{sid.upper()}", timeout=30)
     assert again.json()["session_id"] == sid
 
 
@@ -160,6 +160,6 @@ def test_the_session_id_in_another_uuid_spelling_is_the_same_conversation(offlin
     ("GET", "/chat/invoke", "POST"),
 ])
 def test_a_405_names_every_method_the_path_takes(offline_server, method, path, allow):
-    r = httpx.request(method, offline_server.url + path, timeout=30)
+    r = http.request(method, offline_server.url + path, timeout=30)
     _refused(r, 405)
     assert r.headers["allow"] == allow

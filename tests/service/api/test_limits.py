@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import uuid
 
-import httpx
 import pytest
 
 from server import create_app
 from service.api.limits import RateLimited, RateLimiter
 from tests.conftest import offline_settings
-from tests.support import ServerThread
+from tests.support import ServerThread, http
 
 IP = ("ip", "203.0.113.1")
 
@@ -88,12 +87,12 @@ def budgeted(tmp_path_factory):
 
 def _ask(srv, ip: str, session_id: str | None = None, question: str = "What is a ROS 2 topic?"):
     cfg = {"configurable": {"session_id": session_id or str(uuid.uuid4())}}
-    return httpx.post(srv.url + "/chat/invoke", json={"input": {"question": question}, "config": cfg},
+    return http.post(srv.url + "/chat/invoke", json={"input": {"question": question}, "config": cfg},
                       headers={"X-Forwarded-For": ip}, timeout=30)
 
 
 def _search(srv, ip: str):
-    return httpx.post(srv.url + "/search/invoke", json={"input": "lidar"},
+    return http.post(srv.url + "/search/invoke", json={"input": "lidar"},
                       headers={"X-Forwarded-For": ip})
 
 
@@ -123,10 +122,10 @@ def test_a_batch_counts_one_request_per_input(limited):
     cfg = {"configurable": {"session_id": str(uuid.uuid4())}}
     inputs = [{"question": "What is QoS?"}] * 3
     head = {"X-Forwarded-For": "198.51.100.30"}
-    r = httpx.post(url, json={"inputs": inputs, "config": cfg}, headers=head)
+    r = http.post(url, json={"inputs": inputs, "config": cfg}, headers=head)
     assert r.status_code == 429
-    assert httpx.post(url, json={"inputs": inputs[:2], "config": cfg}, headers=head, timeout=60).status_code == 200
-    assert httpx.post(url, json={"inputs": inputs[:1], "config": cfg}, headers=head).status_code == 429
+    assert http.post(url, json={"inputs": inputs[:2], "config": cfg}, headers=head, timeout=60).status_code == 200
+    assert http.post(url, json={"inputs": inputs[:1], "config": cfg}, headers=head).status_code == 429
 
 
 def test_the_daily_token_budget_stops_answers_once_spent(budgeted):
@@ -141,14 +140,14 @@ def test_the_daily_token_budget_stops_answers_once_spent(budgeted):
     assert int(r.headers["Retry-After"]) > 3600
     assert _search(budgeted, "198.51.100.40").status_code == 200  # search costs no tokens
     assert _ask(budgeted, "198.51.100.41").status_code == 200  # another reader still gets answers
-    metrics = httpx.get(budgeted.url + "/metrics").text
+    metrics = http.get(budgeted.url + "/metrics").text
     assert 'bookchat_rate_limited_total{limit="tokens",scope="ip"} 1.0' in metrics
     assert "bookchat_answer_tokens_total" in metrics
 
 
 def test_limit_hits_show_in_the_metrics(limited):
     _search(limited, "198.51.100.50")
-    text = httpx.get(limited.url + "/metrics").text
+    text = http.get(limited.url + "/metrics").text
     for needle in [
         'bookchat_rate_limited_total{limit="requests",scope="ip"}',
         'bookchat_rate_limited_total{limit="requests",scope="session"}',

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 
-import httpx
 from langserve import RemoteRunnable
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.support import http
+
 
 def _samples(server) -> dict[tuple[str, frozenset], float]:
-    r = httpx.get(server.url + "/metrics")
+    r = http.get(server.url + "/metrics")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
     return {
         (s.name, frozenset(s.labels.items())): s.value
@@ -30,8 +31,8 @@ def test_requests_latency_errors_and_streams_are_counted(offline_server):
     chunks = list(RemoteRunnable(offline_server.url + "/chat/").stream(
         {"question": "What does an IMU measure?"}, config=cfg))
     assert chunks
-    httpx.get(f"{offline_server.url}/api/conversation/{uuid.uuid4()}")  # 404 on a known route
-    httpx.get(offline_server.url + "/nowhere")
+    http.get(f"{offline_server.url}/api/conversation/{uuid.uuid4()}")  # 404 on a known route
+    http.get(offline_server.url + "/nowhere")
     after = _samples(offline_server)
 
     stream = {"method": "POST", "route": "/chat/stream"}

@@ -7,14 +7,13 @@ from __future__ import annotations
 import json
 import uuid
 
-import httpx
 import pytest
 from websockets.sync.client import connect
 
 from server import create_app
 from tests.conftest import offline_settings
 from tests.service.api.routes.conftest import ask, of
-from tests.support import ServerThread
+from tests.support import ServerThread, http
 
 QUESTION = "What does an IMU\u0000 measure?\ufffe"
 SELECTION = "\u0000An IMU measures\uffff acceleration."
@@ -30,14 +29,14 @@ def server(request, tmp_path_factory):
 
 
 def _stored(url: str, session_id: str) -> list[dict]:
-    r = httpx.get(f"{url}/api/conversation/{session_id}", timeout=30)
+    r = http.get(f"{url}/api/conversation/{session_id}", timeout=30)
     assert r.status_code == 200, r.text
     return r.json()["messages"]
 
 
 def test_langserve_invoke_answers_and_stores_the_text_without_nul(server):
     sid = str(uuid.uuid4())
-    r = httpx.post(server.url + "/chat/invoke", timeout=60, json={
+    r = http.post(server.url + "/chat/invoke", timeout=60, json={
         "input": {"question": QUESTION, "selected_text": SELECTION},
         "config": {"configurable": {"session_id": sid}},
     })
@@ -56,7 +55,7 @@ def test_the_widget_stream_ends_done_not_internal_error(server):
 
 def test_a_feedback_comment_is_stored_without_nul(server):
     done = of(ask(server.url, {"message": "What does an IMU measure?"}), "done")[0]
-    r = httpx.post(server.url + "/api/feedback", timeout=30, json={
+    r = http.post(server.url + "/api/feedback", timeout=30, json={
         "message_id": done["message_id"], "score": -1, "comment": "Too\u0000 short\ufdd0"})
     assert r.status_code == 201, r.text
     assert r.json()["comment"] == "Too short"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import time
 import uuid
 
 import httpx
@@ -17,6 +18,7 @@ from service.api.logs import make_handler
 from service.api.metrics import Metrics
 from service.api.request_context import RequestContextMiddleware
 from service.api.routes import metrics as metrics_route
+from tests.support import http
 
 LIMIT = 32 * 1024
 TOO_BIG = {"error": {"status": 413, "message": "the request body must be at most 32 KiB"}}
@@ -52,7 +54,7 @@ def _chunks(total: int, size: int = 1024):
 
 @pytest.mark.parametrize("path", ["/chat/invoke", "/search/invoke", "/api/feedback"])
 def test_a_declared_body_over_the_limit_is_413(server, path):
-    r = httpx.post(server.url + path, content=b"{" + b" " * LIMIT + b"}",
+    r = http.post(server.url + path, content=b"{" + b" " * LIMIT + b"}",
                    headers={"content-type": "application/json"})
     assert r.status_code == 413
     assert r.json() == TOO_BIG
@@ -61,7 +63,7 @@ def test_a_declared_body_over_the_limit_is_413(server, path):
 
 @pytest.mark.parametrize("path", ["/chat/invoke", "/chat/batch", "/search/invoke", "/api/feedback"])
 def test_a_chunked_body_growing_past_the_limit_is_413(server, path):
-    r = httpx.post(server.url + path, content=_chunks(LIMIT + 4096),
+    r = http.post(server.url + path, content=_chunks(LIMIT + 4096),
                    headers={"content-type": "application/json"})
     assert "content-length" not in r.request.headers  # it really was sent chunked
     assert r.status_code == 413
@@ -70,14 +72,14 @@ def test_a_chunked_body_growing_past_the_limit_is_413(server, path):
 
 def test_a_chunked_body_under_the_limit_goes_through(server):
     body = json.dumps({"input": "what is an IMU?"}).encode()
-    r = httpx.post(server.url + "/search/invoke", content=iter([body[:10], body[10:]]),
+    r = http.post(server.url + "/search/invoke", content=iter([body[:10], body[10:]]),
                    headers={"content-type": "application/json"})
     assert r.status_code == 200 and r.json()["output"]
 
 
 def test_a_question_over_4000_characters_is_a_clear_422(server):
     cfg = {"configurable": {"session_id": str(uuid.uuid4())}}
-    r = httpx.post(server.url + "/chat/invoke",
+    r = http.post(server.url + "/chat/invoke",
                    json={"input": {"question": "x" * 4001}, "config": cfg})
     assert r.status_code == 422
     error = r.json()["error"]
@@ -88,32 +90,37 @@ def test_a_question_over_4000_characters_is_a_clear_422(server):
 
 
 def test_a_sane_request_id_is_kept_and_anything_else_replaced(server):
-    r = httpx.get(server.url + "/", headers={"X-Request-ID": "trace-42.a_b:c"})
+    r = http.get(server.url + "/", headers={"X-Request-ID": "trace-42.a_b:c"})
     assert r.headers["x-request-id"] == "trace-42.a_b:c"
     for bad in ["", "has space", "x" * 200, "<script>", "ü"]:
-        r = httpx.get(server.url + "/", headers={"X-Request-ID": bad.encode()})
+        r = http.get(server.url + "/", headers={"X-Request-ID": bad.encode()})
         rid = r.headers["x-request-id"]
         assert rid != bad and len(rid) == 32 and int(rid, 16) >= 0
-    a, b = (httpx.get(server.url + "/").headers["x-request-id"] for _ in range(2))
+    a, b = (http.get(server.url + "/").headers["x-request-id"] for _ in range(2))
     assert a != b
 
 
 def test_every_log_line_of_a_request_carries_its_id_and_no_message_text(server, json_logs):
     question = "What does an IMU measure? " + uuid.uuid4().hex
     cfg = {"configurable": {"session_id": str(uuid.uuid4())}}
-    r = httpx.post(server.url + "/chat/invoke", json={"input": {"question": question}, "config": cfg},
+    r = http.post(server.url + "/chat/invoke", json={"input": {"question": question}, "config": cfg},
                    headers={"X-Request-ID": "req-logs-1"})
     assert r.status_code == 200
-    lines = json_logs()
-    mine = [line for line in lines if line["request_id"] == "req-logs-1"]
-    access = [line for line in mine if line["logger"] == "bookchat.access"]
+    deadline = time.monotonic() + 30  # the access line is written once the response has ended
+    while True:
+        lines = json_logs()
+        mine = [line for line in lines if line["request_id"] == "req-logs-1"]
+        access = [line for line in mine if line["logger"] == "bookchat.access"]
+        if access or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     assert access and access[0]["message"].startswith("POST /chat/invoke 200 ")
     assert {"time", "level", "logger", "message", "request_id"} <= set(access[0])
     assert not any(question in json.dumps(line) for line in lines if line["level"] != "DEBUG")
 
 
 def test_errors_and_unmatched_routes_are_logged_with_the_path(server, json_logs):
-    r = httpx.get(server.url + "/no/such/page", headers={"X-Request-ID": "req-404"})
+    r = http.get(server.url + "/no/such/page", headers={"X-Request-ID": "req-404"})
     assert r.status_code == 404 and r.headers["x-request-id"] == "req-404"
     (line,) = [x for x in json_logs() if x["request_id"] == "req-404"]
     assert line["message"].startswith("GET /no/such/page 404")

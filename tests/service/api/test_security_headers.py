@@ -3,7 +3,6 @@ Content-Security-Policy that lets its own code run and nothing else."""
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from service.api.routes.widget import DEMO_HEADERS
@@ -13,6 +12,7 @@ from service.api.security_headers import (
     PLAYGROUND_POLICY,
     content_security_policy,
 )
+from tests.support import http
 
 
 @pytest.mark.parametrize(("method", "path", "policy"), [
@@ -28,7 +28,7 @@ from service.api.security_headers import (
     ("GET", "/demo", DEMO_HEADERS["Content-Security-Policy"]),  # the route's own wins
 ])
 def test_every_response_has_the_security_headers(offline_server, method, path, policy):
-    r = httpx.request(method, offline_server.url + path, timeout=30, content=b"x",
+    r = http.request(method, offline_server.url + path, timeout=30, content=b"x",
                       headers={"content-type": "text/plain"})
     assert r.headers["x-content-type-options"] == "nosniff"
     assert r.headers["x-frame-options"] == "DENY"

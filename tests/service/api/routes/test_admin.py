@@ -8,12 +8,11 @@ import shutil
 import time
 import uuid
 
-import httpx
 import pytest
 
 from server import create_app
 from tests.conftest import PROJECT, offline_settings
-from tests.support import ServerThread
+from tests.support import ServerThread, http
 
 TOKEN = "admin-TEST-token-" + "7" * 16
 RIGHT = {"Authorization": f"Bearer {TOKEN}"}
@@ -38,13 +37,13 @@ def admin_server(tmp_path_factory, docs_dir):
 
 
 def _ingest_and_wait(srv) -> dict:
-    started = httpx.post(srv.url + "/api/admin/ingest", headers=RIGHT)
+    started = http.post(srv.url + "/api/admin/ingest", headers=RIGHT)
     assert started.status_code == 202, started.text
     assert started.json()["status"] == "running"
     assert started.headers["location"] == "/api/admin/ingest"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        job = httpx.get(srv.url + "/api/admin/ingest", headers=RIGHT).json()
+        job = http.get(srv.url + "/api/admin/ingest", headers=RIGHT).json()
         if job["status"] != "running":
             assert job["id"] == started.json()["id"]
             return job
@@ -53,7 +52,7 @@ def _ingest_and_wait(srv) -> dict:
 
 
 def _chat(srv, session_id: str) -> None:
-    r = httpx.post(srv.url + "/chat/invoke", json={
+    r = http.post(srv.url + "/chat/invoke", json={
         "input": {"question": "What is a ROS 2 node?"},
         "config": {"configurable": {"session_id": session_id}},
     }, timeout=30)
@@ -65,9 +64,9 @@ def _chat(srv, session_id: str) -> None:
     ("DELETE", f"/api/admin/conversation/{uuid.uuid4()}"),
 ])
 def test_without_admin_token_the_routes_do_not_exist(offline_server, method, path):
-    r = httpx.request(method, offline_server.url + path, headers=RIGHT)
+    r = http.request(method, offline_server.url + path, headers=RIGHT)
     assert r.status_code == 404
-    paths = httpx.get(offline_server.url + "/openapi.json").json()["paths"]
+    paths = http.get(offline_server.url + "/openapi.json").json()["paths"]
     assert not [p for p in paths if p.startswith("/api/admin")]
 
 
@@ -78,7 +77,7 @@ def test_without_admin_token_the_routes_do_not_exist(offline_server, method, pat
     ("DELETE", f"/api/admin/conversation/{uuid.uuid4()}"),
 ])
 def test_a_missing_or_wrong_token_is_401(admin_server, headers, method, path):
-    r = httpx.request(method, admin_server.url + path, headers=headers)
+    r = http.request(method, admin_server.url + path, headers=headers)
     assert r.status_code == 401
     assert r.headers["www-authenticate"] == "Bearer"
     assert r.json()["error"]["status"] == 401
@@ -96,9 +95,9 @@ def test_ingest_runs_against_the_live_collection_and_picks_up_a_new_page(admin_s
     )
     second = _ingest_and_wait(admin_server)
     assert second["status"] == "done" and second["report"]["added"] >= 1
-    docs = httpx.post(admin_server.url + "/search/invoke", json={"input": "zorblax gyroscope"})
+    docs = http.post(admin_server.url + "/search/invoke", json={"input": "zorblax gyroscope"})
     assert docs.json()["output"][0]["metadata"]["path"] == "03-new-page.md"
-    assert httpx.get(admin_server.url + "/api/health").json()["status"] == "healthy"
+    assert http.get(admin_server.url + "/api/health").json()["status"] == "healthy"
 
 
 def test_a_failed_ingest_reports_its_error(admin_server, docs_dir, tmp_path):
@@ -116,11 +115,11 @@ def test_an_admin_deletes_any_conversation(admin_server):
     sid = str(uuid.uuid4())
     _chat(admin_server, sid)
     url = f"{admin_server.url}/api/admin/conversation/{sid}"
-    assert httpx.delete(url, headers=WRONG).status_code == 401
-    assert httpx.get(f"{admin_server.url}/api/conversation/{sid}").status_code == 200
-    r = httpx.delete(url, headers=RIGHT)
+    assert http.delete(url, headers=WRONG).status_code == 401
+    assert http.get(f"{admin_server.url}/api/conversation/{sid}").status_code == 200
+    r = http.delete(url, headers=RIGHT)
     assert r.status_code == 204 and r.content == b""
-    assert httpx.get(f"{admin_server.url}/api/conversation/{sid}").status_code == 404
-    assert httpx.delete(url, headers=RIGHT).status_code == 404
-    bad = httpx.delete(f"{admin_server.url}/api/admin/conversation/not-a-uuid", headers=RIGHT)
+    assert http.get(f"{admin_server.url}/api/conversation/{sid}").status_code == 404
+    assert http.delete(url, headers=RIGHT).status_code == 404
+    bad = http.delete(f"{admin_server.url}/api/admin/conversation/not-a-uuid", headers=RIGHT)
     assert bad.status_code == 400

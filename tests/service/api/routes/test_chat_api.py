@@ -12,6 +12,7 @@ from langserve import RemoteRunnable
 from server import create_app
 from tests.conftest import offline_settings
 from tests.service.api.routes.conftest import answer_of, ask, of
+from tests.support import http
 
 PAGE = "/docs/foundations/humanoid-sensors"
 PASSAGE = (
@@ -26,7 +27,7 @@ def url(offline_server) -> str:
 
 
 def _conversation(url: str, session_id: str) -> httpx.Response:
-    return httpx.get(f"{url}/api/conversation/{session_id}")
+    return http.get(f"{url}/api/conversation/{session_id}")
 
 
 def test_events_arrive_in_order_and_done_names_the_stored_answer(url):
@@ -103,14 +104,14 @@ def test_langserve_chat_takes_the_same_optional_fields(url):
         config={"configurable": {"session_id": str(uuid.uuid4())}},
     )
     assert f"> {PASSAGE}" in answer
-    schema = httpx.get(url + "/chat/input_schema").json()
+    schema = http.get(url + "/chat/input_schema").json()
     assert {"selected_text", "page_url"} <= set(schema["properties"])
     assert schema["required"] == ["question"]
 
 
 def _post(url: str, content: bytes | None = None, **kw) -> httpx.Response:
     headers = {"content-type": "application/json"}
-    return httpx.post(url + "/api/chat", content=content, headers=headers, timeout=30, **kw)
+    return http.post(url + "/api/chat", content=content, headers=headers, timeout=30, **kw)
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ import pytest
 from chains.prompts import load_prompt
 from service.api.routes import chat_api
 from tests.service.api.routes.conftest import KEY, answer_of, ask, of, sse_events
+from tests.support import http
 
 PAGE = "/docs/foundations/humanoid-sensors"
 PASSAGE = "An IMU measures linear acceleration and angular velocity of the torso."
@@ -80,7 +81,7 @@ def test_a_stream_cut_mid_answer_is_an_error_after_the_tokens(cohere_server, coh
     assert events[-1][1]["code"] == "model_failed"
     session_id = events[0][1]["session_id"]
     assert _stored(pg_url, session_id) == []
-    assert httpx.get(f"{cohere_server.url}/api/conversation/{session_id}").status_code == 404
+    assert http.get(f"{cohere_server.url}/api/conversation/{session_id}").status_code == 404
 
 
 def test_keep_alive_comments_flow_while_the_model_thinks(cohere_server, cohere, monkeypatch):

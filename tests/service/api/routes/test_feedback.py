@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-import httpx
 import psycopg
 import pytest
 
 from tests.service.api.routes.conftest import ADMIN_TOKEN, ask, of
+from tests.support import http
 
 
 def _answer(url: str, question: str = "What does an IMU measure?") -> dict:
@@ -17,21 +17,21 @@ def _answer(url: str, question: str = "What does an IMU measure?") -> dict:
 
 def test_a_vote_on_a_stored_answer_is_accepted(offline_server):
     done = _answer(offline_server.url)
-    r = httpx.post(offline_server.url + "/api/feedback",
+    r = http.post(offline_server.url + "/api/feedback",
                    json={"message_id": done["message_id"], "score": 1, "comment": " Clear! "})
     assert r.status_code == 201
     assert r.json() == {"message_id": done["message_id"], "score": 1, "comment": "Clear!"}
-    again = httpx.post(offline_server.url + "/api/feedback",
+    again = http.post(offline_server.url + "/api/feedback",
                        json={"message_id": done["message_id"], "score": -1})
     assert again.status_code == 201  # a reader may change their mind
 
 
 def test_only_stored_answers_can_be_rated(offline_server):
     done = _answer(offline_server.url)
-    turns = httpx.get(f"{offline_server.url}/api/conversation/{done['session_id']}").json()
+    turns = http.get(f"{offline_server.url}/api/conversation/{done['session_id']}").json()
     question_id = turns["messages"][0]["id"]
     for message_id in (str(uuid.uuid4()), question_id):
-        r = httpx.post(offline_server.url + "/api/feedback",
+        r = http.post(offline_server.url + "/api/feedback",
                        json={"message_id": message_id, "score": 1})
         assert r.status_code == 404 and "message_id" in r.json()["error"]["message"]
 
@@ -47,12 +47,12 @@ def test_only_stored_answers_can_be_rated(offline_server):
     {"message_id": str(uuid.uuid4()), "score": 1, "comment": "x" * 2001},
 ])
 def test_malformed_feedback_is_422(offline_server, body):
-    r = httpx.post(offline_server.url + "/api/feedback", json=body)
+    r = http.post(offline_server.url + "/api/feedback", json=body)
     assert r.status_code == 422 and "Traceback" not in r.text
 
 
 def test_the_export_is_off_without_an_admin_token(offline_server):
-    r = httpx.get(offline_server.url + "/api/feedback",
+    r = http.get(offline_server.url + "/api/feedback",
                   headers={"Authorization": "Bearer anything-at-all-here"})
     assert r.status_code == 404
 
@@ -61,9 +61,9 @@ def test_feedback_lands_in_postgres_and_the_export_needs_the_token(cohere_server
     url = cohere_server.url
     done = _answer(url, "What is lidar?")
     message_id = done["message_id"]
-    assert httpx.post(url + "/api/feedback", json={
+    assert http.post(url + "/api/feedback", json={
         "message_id": message_id, "score": 1, "comment": "Clear"}).status_code == 201
-    assert httpx.post(url + "/api/feedback", json={
+    assert http.post(url + "/api/feedback", json={
         "message_id": message_id, "score": -1}).status_code == 201
     with psycopg.connect(pg_url) as conn:
         rows = conn.execute(
@@ -71,18 +71,18 @@ def test_feedback_lands_in_postgres_and_the_export_needs_the_token(cohere_server
         ).fetchall()
     assert rows == [(-1, "Clear")]  # one row per answer; the comment survives a re-vote
 
-    assert httpx.get(url + "/api/feedback").status_code == 401
-    wrong = httpx.get(url + "/api/feedback", headers={"Authorization": "Bearer wrong-token-x"})
+    assert http.get(url + "/api/feedback").status_code == 401
+    wrong = http.get(url + "/api/feedback", headers={"Authorization": "Bearer wrong-token-x"})
     assert wrong.status_code == 401 and wrong.headers["www-authenticate"] == "Bearer"
-    ok = httpx.get(url + "/api/feedback", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+    ok = http.get(url + "/api/feedback", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
     assert ok.status_code == 200
     record = next(f for f in ok.json()["feedback"] if f["message_id"] == message_id)
     assert record["score"] == -1 and record["comment"] == "Clear"
     assert record["question"] == "What is lidar?" and record["answer"].startswith("According")
     assert record["session_id"] == done["session_id"]
 
-    assert httpx.delete(f"{url}/api/conversation/{done['session_id']}").status_code == 204
-    ok = httpx.get(url + "/api/feedback?limit=5",
+    assert http.delete(f"{url}/api/conversation/{done['session_id']}").status_code == 204
+    ok = http.get(url + "/api/feedback?limit=5",
                    headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
     record = next(f for f in ok.json()["feedback"] if f["message_id"] == message_id)
     assert record["answer"] is None and record["score"] == -1  # the vote outlives the chat

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import httpx
+from tests.support import http
 
 
 def test_the_script_is_javascript_that_any_site_can_load(offline_server):
-    r = httpx.get(offline_server.url + "/widget.js")
+    r = http.get(offline_server.url + "/widget.js")
     assert r.status_code == 200
     assert r.headers["content-type"] == "text/javascript; charset=utf-8"
     assert r.headers["x-content-type-options"] == "nosniff"
@@ -16,7 +16,7 @@ def test_the_script_is_javascript_that_any_site_can_load(offline_server):
 
 
 def test_the_demo_page_hosts_the_widget_under_a_strict_policy(offline_server):
-    r = httpx.get(offline_server.url + "/demo")
+    r = http.get(offline_server.url + "/demo")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     csp = r.headers["content-security-policy"]
     for directive in ("default-src 'self'", "script-src 'self'", "connect-src 'self'",
@@ -28,12 +28,12 @@ def test_the_demo_page_hosts_the_widget_under_a_strict_policy(offline_server):
     assert r.headers["referrer-policy"] == "strict-origin-when-cross-origin"
     assert '<script src="/widget.js" async data-api="/"></script>' in r.text
     assert "<style" not in r.text and " style=" not in r.text  # nothing inline for the CSP
-    css = httpx.get(offline_server.url + "/demo.css")
+    css = http.get(offline_server.url + "/demo.css")
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
 
 
 def test_the_widget_routes_are_in_the_api_docs(offline_server):
-    paths = httpx.get(offline_server.url + "/openapi.json").json()["paths"]
+    paths = http.get(offline_server.url + "/openapi.json").json()["paths"]
     assert "/api/chat" in paths and "/api/feedback" in paths
     assert "delete" in paths["/api/conversation/{session_id}"]
     body = paths["/api/chat"]["post"]["requestBody"]["content"]["application/json"]["schema"]

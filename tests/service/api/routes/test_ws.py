@@ -8,7 +8,6 @@ import time
 import uuid
 from typing import Any
 
-import httpx
 import psycopg
 import pytest
 from starlette.testclient import TestClient
@@ -18,6 +17,7 @@ from websockets.sync.client import connect
 
 from server import create_app
 from tests.conftest import offline_settings
+from tests.support import http
 
 
 def _ws_url(server) -> str:
@@ -56,7 +56,7 @@ def test_several_questions_in_turn_on_one_connection(offline_server):
     assert second[0]["data"]["session_id"] == session_id
     answer = "".join(m["data"]["text"] for m in second if m["type"] == "token")
     assert "ros2 service call" in answer
-    turns = httpx.get(f"{offline_server.url}/api/conversation/{session_id}").json()["messages"]
+    turns = http.get(f"{offline_server.url}/api/conversation/{session_id}").json()["messages"]
     assert [t["id"] for t in turns if t["role"] == "ai"] == [
         first[-1]["data"]["message_id"], second[-1]["data"]["message_id"]]
 
@@ -133,7 +133,7 @@ def test_cancel_stops_the_answer_and_stores_nothing(cohere_server, slow_cohere, 
         ws.send(json.dumps({"message": "What is lidar?", "session_id": session_id}))
         again = _until(ws, {"done", "error"})
     assert again[-1]["type"] == "done"
-    turns = httpx.get(f"{cohere_server.url}/api/conversation/{session_id}").json()["messages"]
+    turns = http.get(f"{cohere_server.url}/api/conversation/{session_id}").json()["messages"]
     assert [t["content"] for t in turns if t["role"] == "human"] == ["What is lidar?"]
 
 
