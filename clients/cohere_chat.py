@@ -18,6 +18,7 @@ tests/clients/test_cohere_chat.py compares both paths and fails when the SDK int
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -71,22 +72,57 @@ class StreamingChatCohere(ChatCohere):
 
 
 async def stream_chunks(body: AsyncIterator[bytes]) -> AsyncIterator[ChatGenerationChunk]:
-    """Chat chunks from a /v2/chat event stream: one text chunk per network read (all the text
-    deltas that read completed), and the last chunk when `message-end` arrives."""
+    """Chat chunks from a /v2/chat event stream: one text chunk for all the text deltas that have
+    arrived by the time the previous chunk was taken, and the last chunk at `message-end`.
+
+    The body is read by a task of its own, so pieces that arrive while the chain is busy with
+    the previous chunk wait in `reads` and go out together (httpx hands over one piece per HTTP
+    chunk, i.e. per event, however many were in one network read); when nothing is waiting, the
+    next piece goes out as soon as it arrives."""
+    reads: list[bytes | BaseException | None] = []
+    ready = asyncio.Event()
+
+    async def pump() -> None:
+        try:
+            async for data in body:
+                reads.append(data)
+                ready.set()
+        except Exception as exc:  # handed to the reader, raised there
+            reads.append(exc)
+        else:
+            reads.append(None)
+        ready.set()
+
+    task = asyncio.create_task(pump())
     buffer = b""
-    async for data in body:
-        buffer += data.replace(b"\r\n", b"\n") if b"\r" in data else data
-        *complete, buffer = buffer.split(b"\n\n")
-        text, last = _read_events(complete)
-        if text:
-            yield ChatGenerationChunk(message=AIMessageChunk(content=text))
-        if last is not None:
-            yield last
-    text, last = _read_events([buffer])
-    if text:
-        yield ChatGenerationChunk(message=AIMessageChunk(content=text))
-    if last is not None:
-        yield last
+    try:
+        while True:
+            await ready.wait()
+            ready.clear()
+            taken = reads[:]
+            reads.clear()
+            data = b"".join(x for x in taken if isinstance(x, bytes))
+            buffer += data.replace(b"\r\n", b"\n") if b"\r" in data else data
+            ended = not isinstance(taken[-1], bytes)
+            parts = buffer.split(b"\n\n")
+            complete, buffer = (parts, b"") if ended else (parts[:-1], parts[-1])
+            for chunk in _chunks(complete):
+                yield chunk
+            if isinstance(taken[-1], BaseException):
+                raise taken[-1]
+            if ended:
+                return
+    finally:
+        if not task.done():
+            task.cancel()
+            await asyncio.wait([task])
+
+
+def _chunks(blocks: list[bytes]) -> list[ChatGenerationChunk]:
+    """The text chunk (if any text) and the last chunk (if the message ended) of these events."""
+    text, last = _read_events(blocks)
+    chunks = [ChatGenerationChunk(message=AIMessageChunk(content=text))] if text else []
+    return chunks + ([last] if last is not None else [])
 
 
 def _read_events(blocks: list[bytes]) -> tuple[str, ChatGenerationChunk | None]:

@@ -69,20 +69,32 @@ async def test_errors_are_the_sdks(cohere):
     assert raised.value.status_code == 429
 
 
-async def test_deltas_in_one_read_are_one_chunk_and_split_events_wait_for_their_end():
+async def test_deltas_that_arrived_meanwhile_are_one_chunk_and_split_events_wait_for_their_end():
     head = _sse(*payloads.stream_head("m"))
-    one = _sse(payloads.stream_delta("a "), payloads.stream_delta("b "))
     split = _sse(payloads.stream_delta("c"))
     tail = _sse(*payloads.stream_tail("m", 5, 3))
 
-    async def body():
-        for part in (head, one, split[:20], split[20:] + tail):
+    async def body():  # everything is there before the reader looks: one chunk per HTTP piece
+        for part in (head, _sse(payloads.stream_delta("a ")), _sse(payloads.stream_delta("b ")),
+                     split[:20]):
             yield part
+        await asyncio.sleep(0.05)
+        yield split[20:] + tail
 
     chunks = [c async for c in stream_chunks(body())]
     assert [c.text for c in chunks] == ["a b ", "c", ""]
     assert chunks[-1].message.usage_metadata == {
         "input_tokens": 5.0, "output_tokens": 3.0, "total_tokens": 8.0}
+
+
+async def test_a_broken_body_raises_in_the_reader():
+    async def body():
+        yield _sse(payloads.stream_delta("a "))
+        await asyncio.sleep(0)
+        raise ConnectionResetError("cut")
+
+    with pytest.raises(ConnectionResetError):
+        [c async for c in stream_chunks(body())]
 
 
 async def test_a_token_goes_out_before_the_next_has_arrived():
