@@ -8,7 +8,8 @@ the what-if server (bench/whatif_server.py).
 
     python -m bench.overhead [--levels 1,8,32,128] [--ttft 0.3 --tps 100 --tokens 40
                              --embed-latency 0.1] [--cap 8] [--no-followup] [--no-postgres]
-                             [--no-whatif] [--no-baseline] [--no-inproc]
+                             [--no-whatif] [--whatif-fixes "sdkstream;aggregator"]
+                             [--whatif-levels 1,32] [--no-baseline] [--no-inproc]
 """
 
 from __future__ import annotations
@@ -64,6 +65,9 @@ def _args() -> argparse.Namespace:
     p.add_argument("--no-followup", action="store_true", help="skip the follow-up turns")
     p.add_argument("--no-postgres", action="store_true", help="skip the Postgres history run")
     p.add_argument("--no-whatif", action="store_true", help="skip the what-if server")
+    p.add_argument("--whatif-fixes", default="blas,parse",
+                   help="';'-separated fix sets, one what-if server each (bench/whatif_server.py)")
+    p.add_argument("--whatif-levels", default=str(TARGET_LEVEL))
     p.add_argument("--no-baseline", action="store_true", help="skip the hand-written baseline")
     p.add_argument("--no-inproc", action="store_true", help="skip the in-process chain")
     return p.parse_args()
@@ -138,10 +142,13 @@ class Cells:
 
 
 def _start_server(bench: Bench, fake_url: str, tag: str, template: Path,
-                  database_url: str | None = None, argv: list[str] = SERVER_ARGV) -> Started:
+                  database_url: str | None = None, argv: list[str] = SERVER_ARGV,
+                  fixes: str | None = None) -> Started:
     data_dir = clone_data_dir(template, bench.tmp / f"server-{tag}")
     env = server_env(port=free_port(), data_dir=data_dir, fake_url=fake_url,
                      docs_dir=CORPORA["mohsin-raza"], database_url=database_url)
+    if fixes is not None:
+        env["BENCH_WHATIF_FIXES"] = fixes
     server = start_server(env, bench.log_dir, name=f"server-{tag}", argv=argv)
     bench.child(server.child)
     print(f"server-{tag} healthy in {server.healthy_s:.1f} s", flush=True)
@@ -204,7 +211,7 @@ def verdicts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The targets at TARGET_LEVEL concurrent first turns, against the measured model."""
     out = []
     for r in rows:
-        judged = r["target"].startswith(("app /", "what-if /"))
+        judged = r["target"].startswith("app /")
         if r["level"] != TARGET_LEVEL or r["followup"] or not judged:
             continue
         checks = [("overhead p50 ≤ 10 ms", r.get("over_p50"), 10.0),
@@ -216,6 +223,34 @@ def verdicts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             out.append({"target": r["target"], "check": name, "value": value,
                         "met": "met" if met else "NOT met"})
     return out
+
+
+def _postgres_pass(bench: Bench, cells: Cells, fake_url: str, template: Path,
+                   no_followup: bool) -> None:
+    """/chat/invoke at 32 (first turns and follow-ups) with the history in Postgres."""
+    with temp_database() as pg_url:
+        pg = _start_server(bench, fake_url, "pg", template, pg_url)
+        cells.pids["server"] = pg.child.pid
+        before = len(cells.rows)
+        _app_cells(cells, TARGET_LEVEL, pg, None, prefix="app [pg]", streams=False)
+        if not no_followup:
+            _app_cells(cells, TARGET_LEVEL, pg, None, prefix="app [pg]", followup=True,
+                       streams=False)
+        for r in cells.rows[before:]:
+            r["history"] = "postgres"
+        pg.child.stop()
+
+
+def _whatif_passes(bench: Bench, cells: Cells, fake_url: str, template: Path,
+                   api_chat: dict | None, args: argparse.Namespace) -> None:
+    """The app's cells on one what-if server per fix set (e.g. a lever taken back out)."""
+    for i, fixes in enumerate(args.whatif_fixes.split(";")):
+        whatif = _start_server(bench, fake_url, f"whatif{i}", template, argv=WHATIF_ARGV,
+                               fixes=fixes)
+        cells.pids["server"] = whatif.child.pid
+        for level in (int(x) for x in args.whatif_levels.split(",")):
+            _app_cells(cells, level, whatif, api_chat, prefix=f"what-if [{fixes}]")
+        whatif.child.stop()
 
 
 def main() -> None:
@@ -250,33 +285,26 @@ def main() -> None:
         server.child.stop()
         cells.pids.pop("inproc", None)
         if not args.no_postgres:
-            with temp_database() as pg_url:
-                pg = _start_server(bench, fake_url, "pg", template, pg_url)
-                cells.pids["server"] = pg.child.pid
-                before = len(cells.rows)
-                _app_cells(cells, TARGET_LEVEL, pg, None, prefix="app [pg]", streams=False)
-                if not args.no_followup:
-                    _app_cells(cells, TARGET_LEVEL, pg, None, prefix="app [pg]", followup=True,
-                               streams=False)
-                for r in cells.rows[before:]:
-                    r["history"] = "postgres"
-                pg.child.stop()
+            _postgres_pass(bench, cells, fake_url, template, args.no_followup)
         if not args.no_whatif:
-            whatif = _start_server(bench, fake_url, "whatif", template, argv=WHATIF_ARGV)
-            cells.pids["server"] = whatif.child.pid
-            _app_cells(cells, TARGET_LEVEL, whatif, api_chat, prefix="what-if")
-            whatif.child.stop()
+            _whatif_passes(bench, cells, fake_url, template, api_chat, args)
         results = verdicts(cells.rows)
         ratios = ratio_rows(cells.rows)
         print("\n## ours / the hand-written baseline (same run)\n")
         print(table(ratios, RATIO_COLUMNS))
+        levers = {} if args.no_whatif else {
+            f: ratio_rows(cells.rows, ours=f"what-if [{f}]", theirs="app")
+            for f in args.whatif_fixes.split(";")}
+        for fixes, rows in levers.items():
+            print(f"\n## what-if [{fixes}] / the app (a lever taken out: ratio > 1 = it helps)\n")
+            print(table(rows, RATIO_COLUMNS))
         print("\n## targets at 32 concurrent first turns (overhead vs the measured model)\n")
         print(table(results, [("target", "target"), ("check", "check"), ("value", "value ms"),
                               ("met", "verdict")]))
         bench.save({"model_profile": profile.as_dict(), "levels": levels, "cap_s": args.cap,
-                    "whatif_fixes": "blas,parse (bench/whatif_server.py default)",
+                    "whatif_fixes": None if args.no_whatif else args.whatif_fixes,
                     "api_chat": api_chat, "rows": cells.rows, "verdicts": results, "rss": rss,
-                    "ratios": ratios})
+                    "ratios": ratios, "levers": levers})
 
 
 if __name__ == "__main__":
