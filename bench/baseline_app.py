@@ -9,18 +9,22 @@ rerank with the same 3 s fallback, at most one chunk per page in the top RETRIEV
 system prompt and numbered <source> blocks, then /v2/chat streamed and relayed, and the turn
 written to SQLite. Routes speak the wire formats the load generator reads: /chat/invoke,
 /chat/stream (LangServe's shapes) and /api/chat (the widget's events). No rate limiter, no
-metrics, no request logging: that is part of what the app adds.
+metrics, no request logging: that is part of what the app adds. Like server.py, it keeps
+OpenBLAS on the calling thread (on 2 vCPUs its spinning worker costs more CPU than it saves).
 
     PORT=… DATA_DIR=… COHERE_API_KEY=… COHERE_BASE_URL=… python -m bench.baseline_app
 """
 
 from __future__ import annotations
 
-import asyncio
-import html
-import json
 import os
-import re
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy loads, as server.py does
+
+import asyncio  # noqa: E402
+import html  # noqa: E402
+import json  # noqa: E402
+import re  # noqa: E402
 import sqlite3
 import uuid
 from collections.abc import AsyncIterator
