@@ -24,6 +24,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.middleware.cors import CORSMiddleware
 from langchain_core.documents import Document
 from langserve import add_routes
+from langserve.callbacks import AsyncEventAggregatorCallback
 from sse_starlette.sse import AppStatus
 
 from chains import names
@@ -145,6 +146,9 @@ def create_app(settings: Settings) -> FastAPI:
         config_specs=[SESSION_ID_SPEC],
         name=names.CHAT,
         max_concurrency=settings.batch_concurrency,
+        # The routes do not return callback events (include_callback_events is off), so
+        # LangServe's aggregator of them would only cost CPU per streamed token.
+        unused_callbacks=(AsyncEventAggregatorCallback,),
     )
     search = LateBound(
         lambda: app.state.resources.retriever,

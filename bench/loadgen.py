@@ -12,7 +12,6 @@ session whose first turn is made (unmeasured) just before.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 import uuid
@@ -22,8 +21,7 @@ from typing import Any
 import httpx
 
 from bench.procs import API_KEY
-from bench.stats import summary
-from bench.workers import Sample, closed_loop, own_cpu_seconds, serve_worker
+from bench.workers import Sample, closed_loop, serve_worker
 
 QUESTIONS = (
     "What does an inertial measurement unit measure on a humanoid robot?",
@@ -149,6 +147,45 @@ async def _fake_chat_stream(client: httpx.AsyncClient, question: str, t0: float
     return ttft, ended
 
 
+async def _fake_turn(client: httpx.AsyncClient, question: str, followup: bool, t0: float
+                     ) -> Sample:
+    """The model alone: [the condense call,] the query embedding, then the streamed answer."""
+    if followup:  # the condense call comes first
+        _, ok = await _fake_chat_stream(client, question, t0)
+        if not ok:
+            return _fail(t0, "fake condense failed")
+    r = await client.post("/v1/embed", json={
+        "model": "embed-v4.0", "texts": [question], "input_type": "search_query",
+        "embedding_types": ["float"]})
+    if r.status_code != 200:
+        return _fail(t0, f"embed http {r.status_code}")
+    ttft, ok = await _fake_chat_stream(client, question, t0)
+    if not ok:
+        return _fail(t0, "fake chat failed")
+    return {"ok": True, "error": None, "latency": time.perf_counter() - t0, "ttft": ttft}
+
+
+def _api_chat_body(api_chat: dict | None, question: str, sid: str) -> dict[str, Any]:
+    assert api_chat is not None
+    return json.loads(json.dumps(api_chat["body"]).replace("$Q", question).replace("$SID", sid))
+
+
+async def _measured(kind: str, client: httpx.AsyncClient, question: str, sid: str,
+                    expect: str | None, followup: bool, api_chat: dict | None) -> Sample:
+    """One measured call of `kind`, timed from now."""
+    t0 = time.perf_counter()
+    if kind == "invoke":
+        return await _invoke(client, question, sid, expect, t0)
+    if kind == "stream":
+        return await _stream(client, "/chat/stream", _chat_body(question, sid), expect, t0)
+    if kind == "api_chat":
+        body = _api_chat_body(api_chat, question, sid)
+        return await _stream(client, api_chat["path"], body, expect, t0, API_CHAT_EVENTS)
+    if kind == "fake":
+        return await _fake_turn(client, question, followup, t0)
+    raise ValueError(f"unknown kind {kind}")
+
+
 def make_request(kind: str, *, expect: str | None, followup: bool, api_chat: dict | None
                  ) -> Request:
     """The measured call for one request kind; with followup, a first turn is made before."""
@@ -161,33 +198,7 @@ def make_request(kind: str, *, expect: str | None, followup: bool, api_chat: dic
                 first = await _invoke(client, _question(i + 1), sid, None, time.perf_counter())
                 if not first["ok"]:
                     return first
-            t0 = time.perf_counter()
-            if kind == "invoke":
-                return await _invoke(client, question, sid, expect, t0)
-            if kind == "stream":
-                return await _stream(client, "/chat/stream", _chat_body(question, sid), expect, t0)
-            if kind == "api_chat":
-                assert api_chat is not None
-                body = json.loads(json.dumps(api_chat["body"]).replace("$Q", question)
-                                  .replace("$SID", sid))
-                return await _stream(client, api_chat["path"], body, expect, t0,
-                                     API_CHAT_EVENTS)
-            if kind == "fake":
-                if followup:  # the condense call comes first
-                    _, ok = await _fake_chat_stream(client, question, t0)
-                    if not ok:
-                        return _fail(t0, "fake condense failed")
-                r = await client.post("/v1/embed", json={
-                    "model": "embed-v4.0", "texts": [question], "input_type": "search_query",
-                    "embedding_types": ["float"]})
-                if r.status_code != 200:
-                    return _fail(t0, f"embed http {r.status_code}")
-                ttft, ok = await _fake_chat_stream(client, question, t0)
-                if not ok:
-                    return _fail(t0, "fake chat failed")
-                return {"ok": True, "error": None, "latency": time.perf_counter() - t0,
-                        "ttft": ttft}
-            raise ValueError(f"unknown kind {kind}")
+            return await _measured(kind, client, question, sid, expect, followup, api_chat)
         except httpx.HTTPError as exc:
             return _fail(t0, type(exc).__name__)
 
@@ -213,79 +224,9 @@ async def load(*, base: str, kind: str, concurrency: int, requests: int | None =
                                  requests=requests, duration=duration, warmup=warmup)
 
 
-async def hold(*, base: str, streams: int, ramp: float, deadline: float,
-               expect: str | None = None) -> dict[str, Any]:
-    """Open `streams` /chat/stream requests over `ramp` seconds and keep them all open until
-    they end; counts errors and the peak number of streams open at once."""
-    state = {"open": 0, "peak": 0}
-    samples: list[Sample] = []
-
-    async def one(client: httpx.AsyncClient, i: int) -> None:
-        await asyncio.sleep(ramp * i / streams)
-        t0 = time.perf_counter()
-        ttft, parts, ended, opened = None, [], False, False
-        try:
-            async with client.stream("POST", "/chat/stream",
-                                     json=_chat_body(_question(i), str(uuid.uuid4()))) as r:
-                opened = True
-                state["open"] += 1
-                state["peak"] = max(state["peak"], state["open"])
-                if r.status_code != 200:
-                    await r.aread()
-                    samples.append(_fail(t0, f"http {r.status_code}"))
-                    return
-                async for event, data in sse(r):
-                    if event == "data":
-                        piece = _text_of(json.loads(data))
-                        if piece and ttft is None:
-                            ttft = time.perf_counter() - t0
-                        parts.append(piece)
-                    elif event == "error":
-                        samples.append(_fail(t0, "error event"))
-                        return
-                    elif event == "end":
-                        ended = True
-            if not ended or (expect is not None and "".join(parts).strip() != expect):
-                samples.append(_fail(t0, "incomplete stream"))
-            else:
-                samples.append({"ok": True, "error": None, "ttft": ttft,
-                                "latency": time.perf_counter() - t0})
-        except httpx.HTTPError as exc:
-            samples.append(_fail(t0, type(exc).__name__))
-        except asyncio.CancelledError:
-            samples.append(_fail(t0, "still open at the deadline"))
-            raise
-        finally:
-            if opened:
-                state["open"] -= 1
-
-    cpu0 = own_cpu_seconds()
-    start = time.perf_counter()
-    async with _client(base, timeout=deadline) as client:
-        tasks = [asyncio.create_task(one(client, i)) for i in range(streams)]
-        _, pending = await asyncio.wait(tasks, timeout=deadline)
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
-    ok = [s for s in samples if s["ok"]]
-    kinds: dict[str, int] = {}
-    for s in samples:
-        if not s["ok"]:
-            kinds[s["error"]] = kinds.get(s["error"], 0) + 1
-    return {
-        "streams": streams,
-        "completed": len(ok),
-        "errors": streams - len(ok),
-        "error_kinds": kinds,
-        "peak_open": state["peak"],
-        "wall_s": round(time.perf_counter() - start, 2),
-        "ttft": summary([s["ttft"] for s in ok if s["ttft"] is not None]),
-        "latency": summary([s["latency"] for s in ok]),
-        "client_cpu_s": round(own_cpu_seconds() - cpu0, 2),
-    }
-
-
 async def handle(command: dict[str, Any]) -> dict[str, Any]:
+    from bench.held_streams import hold
+
     op = command.pop("op")
     if op == "load":
         return await load(**command)

@@ -1,27 +1,31 @@
 """What we add on top of the model, side by side in one run: end-to-end latency and time to first
 token of the app (/chat/invoke, /chat/stream, /api/chat when it exists), of the same chain called
-in-process, and of the model alone (the fake Cohere timed directly), at 1, 8, 32 and 128
-concurrent chats. Overhead = app − model, against the configured latency and the measured one.
+in-process, and of the model alone (the fake Cohere timed directly), and of the hand-written
+baseline (bench/baseline_app.py) at 1, 8, 32 and 128 concurrent chats, with a table of our rows
+over the baseline's. Overhead = app − model, against the configured latency and the measured one.
 At 32 concurrent it also runs follow-up turns (history → condense call), Postgres history, and
 the what-if server (bench/whatif_server.py).
 
     python -m bench.overhead [--levels 1,8,32,128] [--ttft 0.3 --tps 100 --tokens 40
                              --embed-latency 0.1] [--cap 8] [--no-followup] [--no-postgres]
-                             [--no-whatif]
+                             [--no-whatif] [--whatif-fixes "sdkstream;aggregator"]
+                             [--whatif-levels 1,32] [--no-baseline] [--no-inproc]
 """
 
 from __future__ import annotations
 
 import argparse
 import uuid
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from bench.baseline import RATIO_COLUMNS, ratio_rows
 from bench.harness import Bench
+from bench.pgdb import temp_database
 from bench.procs import (
+    BASELINE_ARGV,
     CORPORA,
     SERVER_ARGV,
     WHATIF_ARGV,
@@ -40,7 +44,6 @@ from bench.workers import Worker
 REQUESTS = {1: 12, 8: 80, 32: 256, 128: 512}  # per cell, or fewer when --cap seconds pass
 TARGET_LEVEL = 32
 MODEL = "model (fake, direct)"
-PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 COLUMNS = [
     ("level", "conc."), ("target", "target"), ("n", "n"), ("errors", "err"), ("rps", "req/s"),
     ("p50", "e2e p50"), ("p99", "e2e p99"),
@@ -62,6 +65,11 @@ def _args() -> argparse.Namespace:
     p.add_argument("--no-followup", action="store_true", help="skip the follow-up turns")
     p.add_argument("--no-postgres", action="store_true", help="skip the Postgres history run")
     p.add_argument("--no-whatif", action="store_true", help="skip the what-if server")
+    p.add_argument("--whatif-fixes", default="blas,parse",
+                   help="';'-separated fix sets, one what-if server each (bench/whatif_server.py)")
+    p.add_argument("--whatif-levels", default=str(TARGET_LEVEL))
+    p.add_argument("--no-baseline", action="store_true", help="skip the hand-written baseline")
+    p.add_argument("--no-inproc", action="store_true", help="skip the in-process chain")
     return p.parse_args()
 
 
@@ -133,26 +141,14 @@ class Cells:
         return row
 
 
-@contextmanager
-def temp_database():
-    """A throw-away Postgres database, so the shared `test` database is left alone."""
-    import psycopg
-
-    name = f"bookchat_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
 def _start_server(bench: Bench, fake_url: str, tag: str, template: Path,
-                  database_url: str | None = None, argv: list[str] = SERVER_ARGV) -> Started:
+                  database_url: str | None = None, argv: list[str] = SERVER_ARGV,
+                  fixes: str | None = None) -> Started:
     data_dir = clone_data_dir(template, bench.tmp / f"server-{tag}")
     env = server_env(port=free_port(), data_dir=data_dir, fake_url=fake_url,
                      docs_dir=CORPORA["mohsin-raza"], database_url=database_url)
+    if fixes is not None:
+        env["BENCH_WHATIF_FIXES"] = fixes
     server = start_server(env, bench.log_dir, name=f"server-{tag}", argv=argv)
     bench.child(server.child)
     print(f"server-{tag} healthy in {server.healthy_s:.1f} s", flush=True)
@@ -171,16 +167,16 @@ def _start_inproc(bench: Bench, fake_url: str, template: Path) -> Worker:
 
 
 def _app_cells(cells: Cells, level: int, server: Started, api_chat: dict | None, *,
-               followup: bool = False, streams: bool = True, prefix: str = "app") -> None:
+               followup: bool = False, streams: bool = True, prefix: str = "app",
+               process: str = "server") -> None:
     lg = cells.loadgen
-    cells.run(level=level, target=f"{prefix} /chat/invoke", worker=lg, process="server",
-              base=server.url, kind="invoke", followup=followup)
+    common = {"level": level, "worker": lg, "process": process, "base": server.url,
+              "followup": followup}
+    cells.run(target=f"{prefix} /chat/invoke", kind="invoke", **common)
     if streams:
-        cells.run(level=level, target=f"{prefix} /chat/stream", worker=lg, process="server",
-                  base=server.url, kind="stream", followup=followup)
+        cells.run(target=f"{prefix} /chat/stream", kind="stream", **common)
     if streams and api_chat and "unusable" not in api_chat:
-        cells.run(level=level, target=f"{prefix} /api/chat", worker=lg, process="server",
-                  base=server.url, kind="api_chat", api_chat=api_chat, followup=followup)
+        cells.run(target=f"{prefix} /api/chat", kind="api_chat", api_chat=api_chat, **common)
 
 
 def _model_cell(cells: Cells, level: int, followup: bool = False) -> None:
@@ -197,11 +193,25 @@ def _inproc_cells(cells: Cells, level: int, inproc: Worker, *, followup: bool = 
                   kind="stream", followup=followup)
 
 
+def _level_cells(cells: Cells, level: int, server: Started, baseline: Started | None,
+                 inproc: Worker | None, api_chat: dict | None, followup: bool) -> None:
+    """The model, the app, the baseline and the in-process chain at one concurrency."""
+    streams = not followup
+    _model_cell(cells, level, followup=followup)
+    _app_cells(cells, level, server, api_chat, followup=followup, streams=streams)
+    if baseline is not None:
+        _app_cells(cells, level, baseline, api_chat, followup=followup, streams=streams,
+                   prefix="baseline", process="baseline")
+    if inproc is not None:
+        _inproc_cells(cells, level, inproc, followup=followup,
+                      streams=streams and level in (1, TARGET_LEVEL))
+
+
 def verdicts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The targets at TARGET_LEVEL concurrent first turns, against the measured model."""
     out = []
     for r in rows:
-        judged = r["target"].startswith(("app /", "what-if /"))
+        judged = r["target"].startswith("app /")
         if r["level"] != TARGET_LEVEL or r["followup"] or not judged:
             continue
         checks = [("overhead p50 ≤ 10 ms", r.get("over_p50"), 10.0),
@@ -215,61 +225,86 @@ def verdicts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def _postgres_pass(bench: Bench, cells: Cells, fake_url: str, template: Path,
+                   no_followup: bool) -> None:
+    """/chat/invoke at 32 (first turns and follow-ups) with the history in Postgres."""
+    with temp_database() as pg_url:
+        pg = _start_server(bench, fake_url, "pg", template, pg_url)
+        cells.pids["server"] = pg.child.pid
+        before = len(cells.rows)
+        _app_cells(cells, TARGET_LEVEL, pg, None, prefix="app [pg]", streams=False)
+        if not no_followup:
+            _app_cells(cells, TARGET_LEVEL, pg, None, prefix="app [pg]", followup=True,
+                       streams=False)
+        for r in cells.rows[before:]:
+            r["history"] = "postgres"
+        pg.child.stop()
+
+
+def _whatif_passes(bench: Bench, cells: Cells, fake_url: str, template: Path,
+                   api_chat: dict | None, args: argparse.Namespace) -> None:
+    """The app's cells on one what-if server per fix set (e.g. a lever taken back out)."""
+    for i, fixes in enumerate(args.whatif_fixes.split(";")):
+        whatif = _start_server(bench, fake_url, f"whatif{i}", template, argv=WHATIF_ARGV,
+                               fixes=fixes)
+        cells.pids["server"] = whatif.child.pid
+        for level in (int(x) for x in args.whatif_levels.split(",")):
+            _app_cells(cells, level, whatif, api_chat, prefix=f"what-if [{fixes}]")
+        whatif.child.stop()
+
+
 def main() -> None:
     args = _args()
     raise_nofile()
     levels = [int(x) for x in args.levels.split(",")]
     profile = ModelProfile.from_args(args)
-    with Bench("overhead") as bench:
+    with Bench(profile.result_name("overhead", ModelProfile.tokens), module="overhead") as bench:
         fake, fake_url, template = bench.fake_and_book(profile)
         server = _start_server(bench, fake_url, "sqlite", template)
-        inproc = _start_inproc(bench, fake_url, template)
+        inproc = None if args.no_inproc else _start_inproc(bench, fake_url, template)
+        baseline = None if args.no_baseline else _start_server(
+            bench, fake_url, "baseline", template, argv=BASELINE_ARGV)
         loadgen = bench.worker("bench.loadgen", "loadgen")
         api_chat = api_chat_route(server.url)
-        pids = {"server": server.child.pid, "fake": fake.pid, "inproc": inproc.pid,
-                "loadgen": loadgen.pid}
+        pids = {"server": server.child.pid, "fake": fake.pid, "loadgen": loadgen.pid}
+        pids |= {"inproc": inproc.pid} if inproc else {}
+        pids |= {"baseline": baseline.child.pid} if baseline else {}
         cells = Cells(profile, fake_url, pids, loadgen, args)
         rss = {"server_idle_mb": round(rss_mb(server.child.pid), 1)}
         print(f"model profile: {profile.as_dict()}\n/api/chat: {api_chat or 'not served'}\n")
         print("\n".join(table([], COLUMNS).splitlines()[:2]), flush=True)
-        for level in levels:
-            _model_cell(cells, level)
-            _app_cells(cells, level, server, api_chat)
-            _inproc_cells(cells, level, inproc, streams=level in (1, TARGET_LEVEL))
-        if not args.no_followup:
-            _model_cell(cells, TARGET_LEVEL, followup=True)
-            _app_cells(cells, TARGET_LEVEL, server, api_chat, followup=True, streams=False)
-            _inproc_cells(cells, TARGET_LEVEL, inproc, followup=True, streams=False)
+        for followup in [False] + ([] if args.no_followup else [True]):
+            for level in levels if not followup else [TARGET_LEVEL]:
+                _level_cells(cells, level, server, baseline, inproc, api_chat, followup)
         rss["server_after_runs_mb"] = round(rss_mb(server.child.pid), 1)
         for r in cells.rows:
             r["history"] = "sqlite"
-        inproc.close()
+        for child in [inproc, baseline and baseline.child]:
+            if child:
+                child.close() if isinstance(child, Worker) else child.stop()
         server.child.stop()
-        del cells.pids["inproc"]
+        cells.pids.pop("inproc", None)
         if not args.no_postgres:
-            with temp_database() as pg_url:
-                pg = _start_server(bench, fake_url, "pg", template, pg_url)
-                cells.pids["server"] = pg.child.pid
-                before = len(cells.rows)
-                _app_cells(cells, TARGET_LEVEL, pg, None, prefix="app [pg]", streams=False)
-                if not args.no_followup:
-                    _app_cells(cells, TARGET_LEVEL, pg, None, prefix="app [pg]", followup=True,
-                               streams=False)
-                for r in cells.rows[before:]:
-                    r["history"] = "postgres"
-                pg.child.stop()
+            _postgres_pass(bench, cells, fake_url, template, args.no_followup)
         if not args.no_whatif:
-            whatif = _start_server(bench, fake_url, "whatif", template, argv=WHATIF_ARGV)
-            cells.pids["server"] = whatif.child.pid
-            _app_cells(cells, TARGET_LEVEL, whatif, api_chat, prefix="what-if")
-            whatif.child.stop()
+            _whatif_passes(bench, cells, fake_url, template, api_chat, args)
         results = verdicts(cells.rows)
+        ratios = ratio_rows(cells.rows)
+        print("\n## ours / the hand-written baseline (same run)\n")
+        print(table(ratios, RATIO_COLUMNS))
+        levers = {} if args.no_whatif else {
+            f: ratio_rows(cells.rows, ours=f"what-if [{f}]", theirs="app")
+            for f in args.whatif_fixes.split(";")}
+        for fixes, rows in levers.items():
+            print(f"\n## what-if [{fixes}] / the app (a lever taken out: ratio > 1 = it helps)\n")
+            print(table(rows, RATIO_COLUMNS))
         print("\n## targets at 32 concurrent first turns (overhead vs the measured model)\n")
         print(table(results, [("target", "target"), ("check", "check"), ("value", "value ms"),
                               ("met", "verdict")]))
         bench.save({"model_profile": profile.as_dict(), "levels": levels, "cap_s": args.cap,
-                    "whatif_fixes": "blas,parse (bench/whatif_server.py default)",
-                    "api_chat": api_chat, "rows": cells.rows, "verdicts": results, "rss": rss})
+                    "whatif_fixes": None if args.no_whatif else args.whatif_fixes,
+                    "api_chat": api_chat, "rows": cells.rows, "verdicts": results, "rss": rss,
+                    "ratios": ratios, "levers": levers})
 
 
 if __name__ == "__main__":

@@ -85,6 +85,11 @@ class ModelProfile:
             "--reply", self.reply, "--log-level", "warning",
         ]
 
+    def result_name(self, benchmark: str, default_tokens: int) -> str:
+        """`benchmark`, tagged with the answer length when it is not the benchmark's default
+        (overhead-300t.json beside overhead.json)."""
+        return benchmark if self.tokens == default_tokens else f"{benchmark}-{self.tokens}t"
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "ttft_s": self.ttft, "tokens_per_s": self.tps, "reply_tokens": self.tokens,
@@ -262,6 +267,7 @@ class Started:
 
 SERVER_ARGV = [PYTHON, "server.py"]
 WHATIF_ARGV = [PYTHON, "-m", "bench.whatif_server"]  # fixes: BENCH_WHATIF_FIXES, see there
+BASELINE_ARGV = [PYTHON, "-m", "bench.baseline_app"]  # the hand-written app, same env vars
 
 
 def start_server(env: dict[str, str], log_dir: Path, name: str = "server",

@@ -1,9 +1,12 @@
 """Every benchmark once, one after the other (each in its own process), then the Markdown
 report of all results in bench/out/report.md.
 
-    python -m bench.run_all [--only overhead,streams] [--quick]
+    python -m bench.run_all [--only overhead,streams] [--quick | --issue12]
 
 --quick shrinks every benchmark to a smoke test of the harness (numbers are not comparable).
+--issue12 runs only the tables of issue 12's bars, each with the hand-written baseline's rows:
+overhead at 1 and 32 concurrent and throughput, with 40- and 300-token answers, and 500 streams
+twice (20 tokens at 1 token/s) plus once with 300-token answers (at 10 tokens/s).
 """
 
 from __future__ import annotations
@@ -35,16 +38,41 @@ BENCHES: dict[str, tuple[str, list[str], list[str]]] = {
 }
 
 
+_LEAN = ["--levels", "1,32", "--no-followup", "--no-postgres", "--no-whatif", "--no-inproc"]
+ISSUE12: dict[str, tuple[str, list[str]]] = {
+    "overhead": ("overhead", _LEAN),
+    "overhead_300t": ("overhead", [*_LEAN, "--tokens", "300", "--cap", "16"]),
+    "throughput": ("throughput", ["--levels", "1,32", "--no-whatif", "--no-profile"]),
+    "throughput_300t": ("throughput", ["--levels", "1,32", "--no-whatif", "--no-profile",
+                                       "--tokens", "300"]),
+    "streams": ("streams", ["--levels", "500,500", "--baseline-levels", "500",
+                            "--whatif-levels", ""]),
+    "streams_300t": ("streams", ["--levels", "500", "--tokens", "300", "--tps", "10",
+                                 "--deadline", "90", "--whatif-levels", ""]),
+}
+
+
+def _argv(name: str, args: argparse.Namespace) -> list[str]:
+    if args.issue12:
+        module, argv = ISSUE12[name]
+    else:
+        module, full, quick = BENCHES[name]
+        argv = quick if args.quick else full
+    return [PYTHON, "-m", f"bench.{module}", *argv]
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--only", default=",".join(BENCHES))
     p.add_argument("--quick", action="store_true")
+    p.add_argument("--issue12", action="store_true", help="the tables of issue 12's bars only")
     args = p.parse_args()
+    if args.issue12 and args.only == ",".join(BENCHES):
+        args.only = ",".join(ISSUE12)
     started = time.perf_counter()
     runs = []
     for name in args.only.split(","):
-        module, full, quick = BENCHES[name]
-        argv = [PYTHON, "-m", f"bench.{module}", *(quick if args.quick else full)]
+        argv = _argv(name, args)
         t0 = time.perf_counter()
         code = subprocess.run(argv, cwd=PROJECT).returncode
         runs.append({"benchmark": name, "command": " ".join(["python", *argv[1:]]),

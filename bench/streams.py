@@ -4,10 +4,11 @@ server RSS and open files.
 
     python -m bench.streams [--levels 100,500,1000] [--ttft 1 --tps 1 --tokens 20]
                             [--ramp 5] [--deadline 45] [--whatif-levels 500,1000]
-                            [--whatif-fixes blas,parse,pool]
+                            [--whatif-fixes blas,parse,pool] [--baseline-levels 100,500]
 
 A stream that has not ended by the deadline (about 2× its nominal length) counts as an error.
-The what-if pass repeats some levels on bench/whatif_server.py (proposed fixes applied).
+The baseline pass repeats the levels on the hand-written app (bench/baseline_app.py); the
+what-if pass repeats some on bench/whatif_server.py (proposed fixes applied).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from bench.harness import Bench
 from bench.procs import (
+    BASELINE_ARGV,
     CORPORA,
     SERVER_ARGV,
     WHATIF_ARGV,
@@ -32,6 +34,7 @@ from bench.procs import (
 from bench.stats import Meter, rss_mb, table, thread_count
 from bench.workers import Worker
 
+STREAM_TOKENS = 20
 COLUMNS = [
     ("server", "server"), ("streams", "streams"), ("completed", "completed"), ("errors", "errors"),
     ("error_kinds", "error kinds"), ("peak_open", "peak open"),
@@ -45,9 +48,11 @@ COLUMNS = [
 def _args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--levels", default="100,500,1000")
-    ModelProfile(ttft=1.0, tps=1.0, tokens=20).add_arguments(p)  # a slow model
+    ModelProfile(ttft=1.0, tps=1.0, tokens=STREAM_TOKENS).add_arguments(p)  # a slow model
     p.add_argument("--ramp", type=float, default=5.0, help="seconds over which streams open")
     p.add_argument("--deadline", type=float, default=45.0, help="give up on a level after")
+    p.add_argument("--baseline-levels", default=None,
+                   help="levels for the hand-written baseline (default: --levels; '' to skip)")
     p.add_argument("--whatif-levels", default="500,1000",
                    help="levels for the what-if server ('' to skip)")
     p.add_argument("--whatif-fixes", default="blas,parse,pool",
@@ -84,11 +89,14 @@ def main() -> None:
     args = _args()
     nofile = raise_nofile()
     profile = ModelProfile.from_args(args)
-    with Bench("streams") as bench:
+    name = profile.result_name("streams", STREAM_TOKENS)
+    with Bench(name, module="streams") as bench:
         _, fake_url, template = bench.fake_and_book(profile)
         loadgen = bench.worker("bench.loadgen", "loadgen")
         rows: list[dict[str, Any]] = []
+        baseline_levels = args.levels if args.baseline_levels is None else args.baseline_levels
         passes = [("server.py", SERVER_ARGV, args.levels),
+                  ("baseline", BASELINE_ARGV, baseline_levels),
                   ("what-if", WHATIF_ARGV, args.whatif_levels)]
         idle = {}
         for name, argv, levels in passes:
@@ -109,9 +117,11 @@ def main() -> None:
             for n in (int(x) for x in levels.split(",")):
                 rows.append(hold_level(loadgen, server, fake_url, n, name, args, profile))
             server.child.stop()
-        ok = [r for r in rows if r["errors"] == 0 and r["server"] == "server.py"]
-        verdict = {"target": "≥ 500 concurrent streams, zero errors",
-                   "max_streams_without_errors": max((r["streams"] for r in ok), default=0)}
+        ours = [r for r in rows if r["server"] == "server.py"]
+        failed = {r["streams"] for r in ours if r["errors"]}  # a level counts on every run
+        verdict = {"target": "≥ 500 concurrent streams, zero errors (every run of a level)",
+                   "max_streams_without_errors": max(
+                       (r["streams"] for r in ours if r["streams"] not in failed), default=0)}
         verdict["met"] = verdict["max_streams_without_errors"] >= 500
         print(f"\n{verdict}")
         bench.save({"model_profile": profile.as_dict(), "ramp_s": args.ramp,

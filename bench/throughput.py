@@ -1,7 +1,10 @@
 """Our ceiling: requests/s of /chat/invoke (and the streams) with an instant model, the same chain
 in-process, wrk on the plain routes, and a py-spy profile of the server under load.
 
-    python -m bench.throughput [--duration 10] [--levels 1,8,32] [--no-profile]
+    python -m bench.throughput [--duration 10] [--levels 1,8,32] [--tokens 40] [--no-profile]
+                               [--no-baseline]
+
+The hand-written baseline (bench/baseline_app.py) gets the same cells as the app, in the same run.
 
 py-spy is a bench-only tool: `pip install py-spy` into the venv (see bench/README.md).
 """
@@ -17,9 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from bench import flame
+from bench.baseline import RATIO_COLUMNS, ratio_rows
 from bench.harness import Bench
 from bench.overhead import api_chat_route
 from bench.procs import (
+    BASELINE_ARGV,
     CORPORA,
     OUT_DIR,
     WHATIF_ARGV,
@@ -48,6 +53,8 @@ def _args() -> argparse.Namespace:
     p.add_argument("--levels", default="1,8,32")
     p.add_argument("--no-profile", action="store_true")
     p.add_argument("--no-whatif", action="store_true", help="skip the what-if server")
+    p.add_argument("--no-baseline", action="store_true", help="skip the hand-written baseline")
+    p.add_argument("--tokens", type=int, default=INSTANT.tokens, help="answer length")
     return p.parse_args()
 
 
@@ -86,6 +93,7 @@ class Run:
 
     def __init__(self, args: argparse.Namespace, fake_url: str, pids: dict[str, int]) -> None:
         self.args, self.fake_url, self.pids = args, fake_url, pids
+        self.profile = ModelProfile(ttft=0.0, tps=0.0, tokens=args.tokens, embed_latency=0.0)
         self.rows: list[dict[str, Any]] = []
 
     def cell(self, target: str, level: int, worker: Worker, process: str, **call: Any
@@ -94,10 +102,11 @@ class Run:
         main0 = main_thread_share(self.pids[process])
         with Meter(self.pids) as meter:
             r = worker.call(op="load", concurrency=level, duration=self.args.duration,
-                            warmup=level, expect=INSTANT.reply, **call)
+                            warmup=level, expect=self.profile.reply, **call)
         main_cpu = main_thread_share(self.pids[process], main0)
         reset_fake(self.fake_url)
         row = {"target": target, "level": level, "n": r["n"], "errors": r["errors"],
+               "followup": False,
                "error_kinds": r["error_kinds"], "rps": r["rps"],
                "p50": r["latency"]["p50"], "p99": r["latency"]["p99"],
                "cpu_ms": round(meter.cpu[process] * 1000 / (r["n"] + level), 2),
@@ -118,7 +127,7 @@ class Run:
         if spy is None:
             return {"skipped": "py-spy not installed (pip install py-spy)"}
         time.sleep(0.5)
-        loadgen.call(op="load", duration=self.args.duration, expect=INSTANT.reply, **call)
+        loadgen.call(op="load", duration=self.args.duration, expect=self.profile.reply, **call)
         _, err = spy.communicate(timeout=self.args.duration + 60)
         reset_fake(self.fake_url)
         if not out.exists():
@@ -128,13 +137,72 @@ class Run:
         return result
 
 
+def _baseline_cells(bench: Bench, run: Run, env: dict[str, str], template: Path,
+                    loadgen: Worker, api_chat: dict | None, levels: list[int]) -> None:
+    """The app's cells again on the hand-written baseline, beside them in the same run."""
+    env = {**env, "PORT": str(free_port()),
+           "DATA_DIR": str(clone_data_dir(template, bench.tmp / "baseline"))}
+    baseline = start_server(env, bench.log_dir, name="baseline", argv=BASELINE_ARGV)
+    bench.child(baseline.child)
+    run.pids["baseline"] = baseline.child.pid
+    top = max(levels)
+    for level in levels:
+        run.cell("baseline /chat/invoke", level, loadgen, "baseline", base=baseline.url,
+                 kind="invoke")
+    run.cell("baseline /chat/stream", top, loadgen, "baseline", base=baseline.url, kind="stream")
+    if api_chat is not None and "unusable" not in api_chat:
+        run.cell("baseline /api/chat", top, loadgen, "baseline", base=baseline.url,
+                 kind="api_chat", api_chat=api_chat)
+    baseline.child.stop()
+    del run.pids["baseline"]
+
+
+def _profiles(run: Run, loadgen: Worker, url: str, api_chat: dict | None, top: int
+              ) -> dict[str, Any]:
+    """py-spy profiles of the app under /chat/invoke and /api/chat load."""
+    profiles = {"invoke": run.profile("invoke", loadgen, base=url, concurrency=top,
+                                      kind="invoke")}
+    if api_chat is not None and "unusable" not in api_chat:
+        profiles["api-chat"] = run.profile("api-chat", loadgen, base=url, concurrency=top,
+                                           kind="api_chat", api_chat=api_chat)
+    return profiles
+
+
+def _whatif_pass(bench: Bench, run: Run, env: dict[str, str], template: Path, loadgen: Worker,
+                 api_chat: dict | None, top: int) -> dict[str, Any]:
+    """The cells again on the what-if server (bench/whatif_server.py); its profile."""
+    args = run.args
+    usable_api_chat = api_chat is not None and "unusable" not in api_chat
+    profiles: dict[str, Any] = {}
+    print("\n## what-if: the server with fixes blas,parse applied "
+          "(bench/whatif_server.py)\n", flush=True)
+    env = {**env, "PORT": str(free_port()),
+           "DATA_DIR": str(clone_data_dir(template, bench.tmp / "whatif"))}
+    whatif = start_server(env, bench.log_dir, name="server-whatif", argv=WHATIF_ARGV)
+    bench.child(whatif.child)
+    run.pids["server"] = whatif.child.pid
+    print("\n".join(table([], COLUMNS).splitlines()[:2]), flush=True)
+    for level in sorted({1, top}):
+        run.cell("what-if /chat/invoke", level, loadgen, "server", base=whatif.url,
+                 kind="invoke")
+    run.cell("what-if /chat/stream", top, loadgen, "server", base=whatif.url, kind="stream")
+    if usable_api_chat:
+        run.cell("what-if /api/chat", top, loadgen, "server", base=whatif.url,
+                 kind="api_chat", api_chat=api_chat)
+    if not args.no_profile:
+        profiles["invoke-whatif"] = run.profile("invoke-whatif", loadgen, base=whatif.url,
+                                                concurrency=top, kind="invoke")
+    return profiles
+
+
 def main() -> None:
     args = _args()
     raise_nofile()
     levels = [int(x) for x in args.levels.split(",")]
     top = max(levels)
-    with Bench("throughput") as bench:
-        fake, fake_url, template = bench.fake_and_book(INSTANT)
+    profile = ModelProfile(ttft=0.0, tps=0.0, tokens=args.tokens, embed_latency=0.0)
+    with Bench(profile.result_name("throughput", INSTANT.tokens), module="throughput") as bench:
+        fake, fake_url, template = bench.fake_and_book(profile)
         env = server_env(port=free_port(), data_dir=clone_data_dir(template, bench.tmp / "srv"),
                          fake_url=fake_url, docs_dir=CORPORA["mohsin-raza"])
         server = start_server(env, bench.log_dir)
@@ -158,43 +226,23 @@ def main() -> None:
         for level in sorted({1, top}):
             run.cell("in-process ainvoke", level, inproc, "inproc", kind="invoke")
         run.cell("model alone (fake, direct)", top, loadgen, "fake", base=fake_url, kind="fake")
+        if not args.no_baseline:
+            _baseline_cells(bench, run, env, template, loadgen, api_chat, levels)
+        ratios = ratio_rows(run.rows)
+        print("\n## ours / the hand-written baseline (same run)\n")
+        print(table(ratios, RATIO_COLUMNS))
 
         wrk = [_wrk(server.url + path, args.duration) for path in ("/api/health", "/")]
         print("\n" + table(wrk, [("url", "wrk"), ("connections", "conn."), ("rps", "req/s"),
                                  ("p50", "p50"), ("p99", "p99"), ("non_2xx", "non-2xx")]))
 
-        profiles: dict[str, Any] = {}
-        if not args.no_profile:
-            profiles["invoke"] = run.profile("invoke", loadgen, base=server.url,
-                                             concurrency=top, kind="invoke")
-            if usable_api_chat:
-                profiles["api-chat"] = run.profile("api-chat", loadgen, base=server.url,
-                                                   concurrency=top, kind="api_chat",
-                                                   api_chat=api_chat)
+        profiles = {} if args.no_profile else _profiles(run, loadgen, server.url, api_chat, top)
         if not args.no_whatif:
             inproc.close()
             server.child.stop()
-            print("\n## what-if: the server with fixes blas,parse applied "
-                  "(bench/whatif_server.py)\n", flush=True)
-            env = {**env, "PORT": str(free_port()),
-                   "DATA_DIR": str(clone_data_dir(template, bench.tmp / "whatif"))}
-            whatif = start_server(env, bench.log_dir, name="server-whatif", argv=WHATIF_ARGV)
-            bench.child(whatif.child)
-            run.pids["server"] = whatif.child.pid
-            print("\n".join(table([], COLUMNS).splitlines()[:2]), flush=True)
-            for level in sorted({1, top}):
-                run.cell("what-if /chat/invoke", level, loadgen, "server", base=whatif.url,
-                         kind="invoke")
-            run.cell("what-if /chat/stream", top, loadgen, "server", base=whatif.url,
-                     kind="stream")
-            if usable_api_chat:
-                run.cell("what-if /api/chat", top, loadgen, "server", base=whatif.url,
-                         kind="api_chat", api_chat=api_chat)
-            if not args.no_profile:
-                profiles["invoke-whatif"] = run.profile("invoke-whatif", loadgen,
-                                                        base=whatif.url, concurrency=top,
-                                                        kind="invoke")
-        bench.save({"model_profile": INSTANT.as_dict(), "rows": run.rows, "wrk": wrk,
+            profiles |= _whatif_pass(bench, run, env, template, loadgen, api_chat, top)
+        bench.save({"model_profile": profile.as_dict(), "rows": run.rows, "wrk": wrk,
+                    "ratios": ratios,
                     "whatif_fixes": "blas,parse (bench/whatif_server.py default)",
                     "api_chat": api_chat, "profiles": profiles})
 

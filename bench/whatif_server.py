@@ -20,6 +20,16 @@ BENCH_WHATIF_FIXES (comma-separated, default "blas,parse") picks them:
   the 101st concurrent answer waits inside the SDK for a connection. Give the chat model's async
   client a pool as large as the streams we want to hold.
 
+Two more take a lever of issue 12 back out, to measure it in the same run as the app:
+
+- sdkstream: langchain-cohere's own stream (SDK event parsing, one chunk per delta) instead of
+  clients/cohere_chat.py's reader.
+- nofreeze: no gc.freeze() after start-up (service/startup.py).
+- aggregator: LangServe's event aggregator kept on the /chat runs (service/api/late_bound.py).
+- fullanswer: every answer through the full answer runnable, never chains/answer.py's lean path.
+- parser: the answer parser builds a ChatGeneration per chunk again (chains/parsers.py).
+- ssewriter: /api/chat's events written through sse-starlette's ServerSentEvent and json.dumps.
+
     BENCH_WHATIF_FIXES=blas,parse,pool python -m bench.whatif_server   (env vars as server.py)
 """
 
@@ -69,7 +79,65 @@ def _fix_blas() -> None:
     os.environ["OPENBLAS_NUM_THREADS"] = "1"
 
 
-FIXES = {"blas": _fix_blas, "parse": _fix_parse, "pool": _fix_pool}
+def _undo_stream_reader() -> None:
+    from langchain_cohere import ChatCohere
+
+    from clients.cohere_chat import StreamingChatCohere
+
+    StreamingChatCohere._astream = ChatCohere._astream  # type: ignore[method-assign]
+
+
+def _undo_freeze() -> None:
+    from service import startup
+
+    startup.settle_memory = lambda: None
+
+
+def _undo_quiet_routes() -> None:
+    from service.api.late_bound import LateBound
+
+    LateBound._config = lambda self, config: config  # type: ignore[method-assign]
+
+
+def _undo_parser() -> None:
+    from langchain_core.messages import BaseMessage
+    from langchain_core.outputs import ChatGeneration, Generation
+
+    from chains.parsers import InlineStrOutputParser
+
+    async def per_chunk_generation(self: Any, input: Any) -> Any:
+        async for chunk in input:
+            if isinstance(chunk, BaseMessage):
+                yield self.parse_result([ChatGeneration(message=chunk)])
+            else:
+                yield self.parse_result([Generation(text=chunk)])
+
+    InlineStrOutputParser._atransform = per_chunk_generation  # type: ignore[method-assign]
+
+
+def _undo_sse_writer() -> None:
+    import json
+
+    from sse_starlette import ServerSentEvent
+
+    from service.api.routes import chat_api
+
+    def sse_event(name: str, data: Any) -> Any:
+        return ServerSentEvent(event=name, data=json.dumps(data, ensure_ascii=False))
+
+    chat_api.sse_event = sse_event
+
+
+def _undo_lean_answer() -> None:
+    from chains import conversation
+
+    conversation.events_streamed = lambda config: True
+
+
+FIXES = {"blas": _fix_blas, "parse": _fix_parse, "pool": _fix_pool,
+         "sdkstream": _undo_stream_reader, "nofreeze": _undo_freeze,
+         "aggregator": _undo_quiet_routes, "fullanswer": _undo_lean_answer, "parser": _undo_parser,
+         "ssewriter": _undo_sse_writer}
 
 
 def apply(names: str) -> list[str]:

@@ -4,13 +4,19 @@ Two answerers take the same inputs (`answer_inputs`): a chat model behind the an
 and the offline extractive model, which reads the retrieved `Document`s and the reader's
 selection as they are instead of parsing them back out of a rendered prompt. In both, the
 model's run is named `names.ANSWER_MODEL`, the run that metering and the widget's watcher read.
+
+`lean_answerer` is the chat model's answer step for a caller nobody streams run events to (no
+stream_events or stream_log client): the same prompt and model runs, without the sequence and
+parser runs around them, whose stream plumbing (a task and a tee per layer) ran once per token
+(bench/RESULTS.md, issue 12). With such a client, the chain takes the full answer runnable.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
+from langchain_core.callbacks import BaseCallbackManager
 from langchain_core.documents import Document
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
@@ -23,7 +29,13 @@ from chains.parsers import InlineStrOutputParser
 from chains.prompts import load_prompt
 from chains.sources import format_selection, format_sources
 
+try:  # the base of astream_events' and astream_log's handlers
+    from langchain_core.tracers._streaming import _StreamingCallbackHandler as _Streaming
+except ImportError:  # moved: every call then takes the full answer runnable
+    _Streaming = None
+
 BOOK_TITLE = "Physical AI & Humanoid Robotics"
+LeanAnswer = Callable[[dict, RunnableConfig], AsyncIterator[str]]
 
 
 def answer_inputs(
@@ -64,6 +76,32 @@ def build_answer_chain(llm: BaseChatModel, book_title: str = BOOK_TITLE) -> Runn
     return (
         _answer_prompt(book_title) | llm.with_config(run_name=names.ANSWER_MODEL) | _parser()
     ).with_config(run_name=names.ANSWER)
+
+
+def events_streamed(config: RunnableConfig) -> bool:
+    """Whether a stream_events / stream_log client listens to this call's runs (or we cannot
+    tell: then the answer must be the full runnable)."""
+    if _Streaming is None:
+        return True
+    callbacks = config.get("callbacks")
+    if isinstance(callbacks, BaseCallbackManager):
+        callbacks = callbacks.handlers
+    return any(isinstance(h, _Streaming) for h in callbacks or ())
+
+
+def lean_answerer(llm: BaseChatModel, book_title: str = BOOK_TITLE) -> LeanAnswer:
+    """answer_inputs → streamed answer text, as build_answer_chain streams it, with only the
+    prompt's and the model's runs (see the module docstring)."""
+    prompt = _answer_prompt(book_title)
+    named = llm.with_config(run_name=names.ANSWER_MODEL)
+
+    async def answer(inputs: dict, config: RunnableConfig) -> AsyncIterator[str]:
+        messages = await prompt.ainvoke(inputs, config)
+        async for chunk in named.astream(messages, config):
+            content = chunk.content
+            yield content if isinstance(content, str) else str(chunk.text)
+
+    return answer
 
 
 def build_offline_answer_chain(

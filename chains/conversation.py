@@ -24,7 +24,7 @@ from langchain_core.runnables import (
 )
 
 from chains import names
-from chains.answer import answer_inputs
+from chains.answer import LeanAnswer, answer_inputs, events_streamed
 from chains.inputs import SESSION_ID_SPEC, ChatInput
 from chains.prompt_budget import trim_history
 from chains.sources import source_list
@@ -47,11 +47,13 @@ def build_rag_chain(
     history: HistoryStore,
     max_history_messages: int = 12,
     max_history_chars: int = 8000,
+    lean_answer: LeanAnswer | None = None,
 ) -> Runnable[ChatInput, str]:
     """The published chat chain: ChatInput → answer text, history keyed by session_id.
 
     `answer` takes `chains.answer.answer_inputs`; `condense` takes {question, history}. The
-    config's `message_id`, when given, becomes the stored answer's id."""
+    config's `message_id`, when given, becomes the stored answer's id. `lean_answer`, when
+    given, streams the same answer for calls no stream_events client listens to."""
     condense = condense.with_config(run_name=names.CONDENSE)
     retrieve = retriever.with_config(run_name=names.RETRIEVE)
 
@@ -75,7 +77,10 @@ def build_rag_chain(
             question = await condense.ainvoke({"question": question, "history": past}, config)
         docs = await retrieve.ainvoke(question, config, **request.focus())
         parts: list[str] = []
-        async for chunk in answer.astream(answer_inputs(request, past, docs), config):
+        inputs = answer_inputs(request, past, docs)
+        lean = lean_answer is not None and not events_streamed(config)
+        stream = lean_answer(inputs, config) if lean else answer.astream(inputs, config)
+        async for chunk in stream:
             parts.append(chunk)
             yield chunk
         await history.add_turn(

@@ -2,7 +2,8 @@
 
 langchain-core's BaseTransformOutputParser._atransform runs `parse_result` in the default
 executor for every chunk, so a 40-token answer made 40 round trips through the thread pool
-(bench/RESULTS.md). Taking the text out of a message chunk is a few attribute reads: done inline.
+(bench/RESULTS.md). Taking the text out of a message chunk is a few attribute reads: done inline,
+without building a ChatGeneration (a pydantic model) per chunk as `parse_result` would.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import AsyncIterator
 
 from langchain_core.messages import BaseMessage
 from langchain_core.output_parsers import StrOutputParser
-from langchain_core.outputs import ChatGeneration, Generation
+from langchain_core.outputs import ChatGeneration
 
 
 class InlineStrOutputParser(StrOutputParser):
@@ -19,7 +20,9 @@ class InlineStrOutputParser(StrOutputParser):
 
     async def _atransform(self, input: AsyncIterator[str | BaseMessage]) -> AsyncIterator[str]:
         async for chunk in input:
-            if isinstance(chunk, BaseMessage):
+            if not isinstance(chunk, BaseMessage):
+                yield chunk
+            elif isinstance(chunk.content, str):
+                yield chunk.content
+            else:  # content blocks: the text ChatGeneration would give
                 yield self.parse_result([ChatGeneration(message=chunk)])
-            else:
-                yield self.parse_result([Generation(text=chunk)])

@@ -53,9 +53,9 @@ def make_cohere_chat(
     """ChatCohere with a key; None when offline (the chains' offline answerer stands in)."""
     if settings.cohere_api_key is None:
         return None
-    from langchain_cohere import ChatCohere
+    from clients.cohere_chat import StreamingChatCohere
 
-    llm = ChatCohere(
+    llm = StreamingChatCohere(
         cohere_api_key=settings.cohere_api_key,
         model=settings.cohere_chat_model,
         base_url=settings.cohere_base_url,

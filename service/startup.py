@@ -4,6 +4,7 @@ sample book on an empty embedded store; then the service is ready."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 
 from ingest.run import IngestReport, ingest
@@ -28,6 +29,15 @@ async def ingest_docs(res: Resources) -> IngestReport:
     )
 
 
+def settle_memory() -> None:
+    """Move what start-up allocated (modules, models, clients) out of the collector's view.
+
+    Those objects live as long as the process; without this every full collection under load
+    walks all of them again (bench/RESULTS.md, issue 12)."""
+    gc.collect()
+    gc.freeze()
+
+
 async def finish_startup(res: Resources, info: CollectionInfo | None) -> None:
     """History and feedback tables, then the sample book when the embedded store is empty;
     then ready (or failed, with the reason in health)."""
@@ -42,6 +52,7 @@ async def finish_startup(res: Resources, info: CollectionInfo | None) -> None:
             log.info("embedded store is empty: ingesting %s", s.docs_dir)
             report = await ingest_docs(res)
             log.info("sample book ingested: %s", report)
+        settle_memory()
         res.phase = "ready"
     except Exception as exc:
         log.error("start-up failed: %s: %s", type(exc).__name__, exc)

@@ -16,7 +16,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import Runnable
 from psycopg_pool import AsyncConnectionPool
 
-from chains.answer import build_answer_chain, build_offline_answer_chain
+from chains.answer import LeanAnswer, build_answer_chain, build_offline_answer_chain, lean_answerer
 from chains.condense import heuristic_condenser, llm_condenser
 from chains.conversation import build_rag_chain
 from chains.offline import ExtractiveChatModel
@@ -37,13 +37,13 @@ log = logging.getLogger("bookchat")
 
 def _answering(
     llm: BaseChatModel | None, embeddings: Embeddings
-) -> tuple[BaseChatModel, Runnable[dict, str], Runnable[dict, str]]:
-    """The answering model with its answer and condense steps: the chat model's, or the
-    offline stand-ins."""
+) -> tuple[BaseChatModel, Runnable[dict, str], Runnable[dict, str], LeanAnswer | None]:
+    """The answering model with its answer and condense steps (and the lean answer path): the
+    chat model's, or the offline stand-ins."""
     if llm is None:
         offline = ExtractiveChatModel(embeddings=embeddings)
-        return offline, build_offline_answer_chain(offline), heuristic_condenser()
-    return llm, build_answer_chain(llm), llm_condenser(llm)
+        return offline, build_offline_answer_chain(offline), heuristic_condenser(), None
+    return llm, build_answer_chain(llm), llm_condenser(llm), lean_answerer(llm)
 
 
 async def open_resources(settings: Settings) -> Resources:
@@ -62,7 +62,9 @@ async def open_resources(settings: Settings) -> Resources:
         sqlite = SQLiteDatabase(settings.sqlite_path)
         history, feedback = SQLiteHistoryStore(sqlite), SQLiteFeedbackStore(sqlite)
     retriever = make_retriever(settings, qdrant=qdrant, embeddings=embeddings, http=http)
-    llm, answer, condense = _answering(factory.make_cohere_chat(settings, http), embeddings)
+    llm, answer, condense, lean = _answering(
+        factory.make_cohere_chat(settings, http), embeddings
+    )
     chain = build_rag_chain(
         retriever=retriever,
         answer=answer,
@@ -70,6 +72,7 @@ async def open_resources(settings: Settings) -> Resources:
         history=history,
         max_history_messages=settings.history_max_messages,
         max_history_chars=settings.history_max_chars,
+        lean_answer=lean,
     )
     res = Resources(
         settings, embeddings, llm, qdrant, history, feedback, retriever, chain,

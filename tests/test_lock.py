@@ -31,9 +31,10 @@ NOT_IMPORTED = {
 # Libraries whose internals our patches use: pinned exactly in pyproject.toml.
 PATCHED = {
     "cohere": "clients/patches/cohere_stream_events.py, clients/patches/cohere_embed_decoding.py, "
-    "clients/cohere_http.py",
+    "clients/cohere_http.py, clients/cohere_chat.py (the response wrapper's httpx response)",
     "langchain-cohere": "clients/patches/cohere_embed_decoding.py subclasses CohereEmbeddings; "
-    "clients/cohere_http.py replaces its async_client",
+    "clients/cohere_http.py replaces its async_client; clients/cohere_chat.py subclasses ChatCohere "
+    "and reuses get_cohere_chat_request_v2",
 }
 ENTRY = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)((?:\s+--hash=\S+)*)\s*(?:#.*)?$")
 

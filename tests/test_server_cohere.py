@@ -76,7 +76,11 @@ def test_follow_up_is_condensed_by_the_model_and_history_lands_in_postgres(
     sid = str(uuid.uuid4())
     chat = RemoteRunnable(server.url + "/chat/")
     chat.invoke({"question": "What is a ROS 2 service?"}, config=_cfg(sid))
-    chunks = list(chat.stream({"question": "How do I call it?"}, config=_cfg(sid)))
+    cohere.tokens_per_second = 50.0  # paced, so the answer streams in several chunks (text
+    try:  # that arrives at once is coalesced into one)
+        chunks = list(chat.stream({"question": "How do I call it?"}, config=_cfg(sid)))
+    finally:
+        cohere.tokens_per_second = 0.0
     assert len(chunks) > 3
     chat_calls = cohere.requests_to("chat")
     assert len(chat_calls) == 3  # answer, condense, answer

@@ -3,7 +3,12 @@ its clients. It forwards every call with the caller's config and adds no run of 
 traces, `stream_events` and LangServe's schemas look exactly like the real chain's.
 
 A batch runs at most `max_concurrency` inputs at a time, whatever the caller's config asks, so
-one /batch cannot start all its answers at once; see `abatch`."""
+one /batch cannot start all its answers at once; see `abatch`.
+
+`unused_callbacks` names handler types the caller adds but nobody reads: server.py passes
+LangServe's per-request event aggregator, which records every run event (an `asyncio.gather` per
+streamed token, as it is not an inline handler) for routes that never return them. Those are left
+out of the forwarded config; every other handler (metering, a stream_events client's) stays."""
 
 from __future__ import annotations
 
@@ -27,8 +32,10 @@ class LateBound(Runnable[Any, Any]):
         config_specs: Sequence[ConfigurableFieldSpec] = (),
         name: str,
         max_concurrency: int = 4,
+        unused_callbacks: tuple[type, ...] = (),
     ) -> None:
         self._resolve = resolve
+        self._unused = unused_callbacks
         self._input_type = input_type
         self._output_type = output_type
         self._config_specs = list(config_specs)
@@ -47,11 +54,21 @@ class LateBound(Runnable[Any, Any]):
     def config_specs(self) -> list[ConfigurableFieldSpec]:
         return self._config_specs
 
+    def _config(self, config: Any) -> Any:
+        """The config without the handlers nobody reads (a list of configs for batch)."""
+        if isinstance(config, list):
+            return [self._config(c) for c in config]
+        callbacks = config.get("callbacks") if isinstance(config, dict) else None
+        if not self._unused or not isinstance(callbacks, list):
+            return config
+        kept = [h for h in callbacks if not isinstance(h, self._unused)]
+        return config if len(kept) == len(callbacks) else {**config, "callbacks": kept}
+
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kw: Any) -> Any:
-        return self._resolve().invoke(input, config, **kw)
+        return self._resolve().invoke(input, self._config(config), **kw)
 
     async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kw: Any) -> Any:
-        return await self._resolve().ainvoke(input, config, **kw)
+        return await self._resolve().ainvoke(input, self._config(config), **kw)
 
     def _bounded(self, config: Any, count: int) -> list[RunnableConfig]:
         """One config per input, each capped at this runnable's max_concurrency."""
@@ -62,7 +79,7 @@ class LateBound(Runnable[Any, Any]):
         ]
 
     def batch(self, inputs: list[Any], config: Any = None, **kw: Any) -> list[Any]:
-        return self._resolve().batch(inputs, self._bounded(config, len(inputs)), **kw)
+        return self._resolve().batch(inputs, self._bounded(self._config(config), len(inputs)), **kw)
 
     async def abatch(
         self,
@@ -87,7 +104,7 @@ class LateBound(Runnable[Any, Any]):
                         return exc
                     raise
 
-        configs = self._bounded(config, len(inputs))
+        configs = self._bounded(self._config(config), len(inputs))
         tasks = [asyncio.ensure_future(one(v, c)) for v, c in zip(inputs, configs, strict=True)]
         try:
             return list(await asyncio.gather(*tasks))
@@ -96,10 +113,10 @@ class LateBound(Runnable[Any, Any]):
                 task.cancel()
 
     def stream(self, input: Any, config: RunnableConfig | None = None, **kw: Any) -> Iterator:
-        yield from self._resolve().stream(input, config, **kw)
+        yield from self._resolve().stream(input, self._config(config), **kw)
 
     async def astream(
         self, input: Any, config: RunnableConfig | None = None, **kw: Any
     ) -> AsyncIterator:
-        async for chunk in self._resolve().astream(input, config, **kw):
+        async for chunk in self._resolve().astream(input, self._config(config), **kw):
             yield chunk

@@ -64,34 +64,12 @@ class Turn:
         yield "session", {"session_id": self.session_id}
         queue: asyncio.Queue[Event] = asyncio.Queue()
         watch = TurnWatch(queue.put_nowait)
-        config = {
-            "configurable": {"session_id": self.session_id, "message_id": self.message_id},
-            "callbacks": [watch],
-        }
-
-        async def run() -> None:
-            try:
-                async with aclosing(self.chain.astream(self.inputs, config)) as stream:
-                    async for text in stream:
-                        if text:
-                            queue.put_nowait(("token", text))
-            except Exception as exc:
-                queue.put_nowait((_FAILED, exc))
-                return
-            except BaseException as exc:  # cancelled from outside: the reader must not wait on
-                queue.put_nowait((_FAILED, exc))
-                raise
-            self.completed = True
-            queue.put_nowait((_END, None))
-
         sources: list[dict[str, object]] = []
         parts: list[str] = []
-        task = asyncio.create_task(run())
+        task = asyncio.create_task(self._run(queue, watch))
         try:
-            while True:
-                name, data = await queue.get()
-                if name == _END:
-                    break
+            while (event := await queue.get())[0] != _END:
+                name, data = event
                 if name == _FAILED:
                     code, message = _failure(data, watch.stage)
                     log.warning("chat turn failed (%s): %s", code, type(data).__name__)
@@ -107,14 +85,38 @@ class Turn:
             if not task.done():
                 task.cancel()
                 await asyncio.wait([task])
+        yield "done", self._done("".join(parts), sources, watch)
+
+    async def _run(self, queue: asyncio.Queue[Event], watch: TurnWatch) -> None:
+        """The chain's text as `token` events, then _END; _FAILED with the exception instead."""
+        config = {
+            "configurable": {"session_id": self.session_id, "message_id": self.message_id},
+            "callbacks": [watch],
+        }
+        try:
+            async with aclosing(self.chain.astream(self.inputs, config)) as stream:
+                async for text in stream:
+                    if text:
+                        queue.put_nowait(("token", text))
+        except Exception as exc:
+            queue.put_nowait((_FAILED, exc))
+            return
+        except BaseException as exc:  # cancelled from outside: the reader must not wait on
+            queue.put_nowait((_FAILED, exc))
+            raise
+        self.completed = True
+        queue.put_nowait((_END, None))
+
+    def _done(self, answer: str, sources: list[dict[str, object]], watch: TurnWatch
+              ) -> dict[str, Any]:
         done: dict[str, Any] = {
             "session_id": self.session_id,
             "message_id": self.message_id,
-            "citations": cited_sources("".join(parts), sources),
+            "citations": cited_sources(answer, sources),
         }
         if watch.usage:
             done["usage"] = watch.usage
-        yield "done", done
+        return done
 
 
 _END = "_end"

@@ -141,3 +141,51 @@ def test_the_chain_declares_its_types_and_session_id():
     assert [spec.id for spec in chain.config_specs] == ["session_id"]
     assert chain.get_input_schema().model_json_schema()["title"] == "ChatInput"
     assert chain.get_name() == names.CHAT
+
+
+async def test_the_lean_answer_streams_the_same_text_and_stream_events_get_every_run(history):
+    from langchain_core.callbacks import BaseCallbackHandler
+
+    from chains.answer import lean_answerer
+
+    class Runs(BaseCallbackHandler):
+        def __init__(self) -> None:
+            self.names: list[str] = []
+
+        def on_chain_start(self, serialized, inputs, **kw) -> None:
+            self.names.append(kw.get("name"))
+
+        def on_chat_model_start(self, serialized, messages, **kw) -> None:
+            self.names.append(kw.get("name"))
+
+    def model():
+        return GenericFakeChatModel(messages=cycle([AIMessage("They measure motion [1].")]))
+
+    full, _ = _chain(history, model=model())
+    lean_model = model()
+    lean = build_rag_chain(
+        retriever=_Recorder(calls=[]), answer=build_answer_chain(lean_model),
+        condense=RunnableLambda(lambda x: x["question"]), history=history,
+        lean_answer=lean_answerer(lean_model),
+    )
+    runs = Runs()
+    config = {**_config(str(uuid.uuid4())), "callbacks": [runs]}
+    expected = [c async for c in full.astream({"question": "IMU?"}, _config(str(uuid.uuid4())))]
+    assert [c async for c in lean.astream({"question": "IMU?"}, config)] == expected
+    assert names.ANSWER_PROMPT in runs.names and names.ANSWER_MODEL in runs.names
+    assert names.ANSWER not in runs.names and names.ANSWER_PARSER not in runs.names
+
+    async def event_runs(chain) -> tuple[list[str], str]:
+        started, text = [], []
+        async for e in chain.astream_events({"question": "IMU?"},
+                                            _config(str(uuid.uuid4())), version="v2"):
+            if e["event"].endswith("_start"):
+                started.append(e["name"])
+            if e["event"] == "on_chain_stream" and e["name"] == names.CHAT:
+                text.append(e["data"]["chunk"])
+        return started, "".join(text)
+
+    assert await event_runs(lean) == await event_runs(full)
+    started, text = await event_runs(lean)
+    assert names.ANSWER in started and names.ANSWER_PARSER in started
+    assert text == "".join(expected)

@@ -25,3 +25,23 @@ async def test_streams_the_same_chunks_as_str_output_parser_on_the_loop(monkeypa
     assert "".join(got) == "An IMU measures angular velocity [1]."
     async for chunk in InlineStrOutputParser().astream("plain text"):
         assert chunk == "plain text"
+
+
+async def test_content_blocks_give_the_text_str_output_parser_gives():
+    from langchain_core.messages import AIMessageChunk
+
+    chunks = [AIMessageChunk(content="plain "),
+              AIMessageChunk(content=[{"type": "text", "text": "block", "index": 1}]),
+              AIMessageChunk(content=[{"type": "reasoning", "summary": []}])]
+
+    async def source():
+        for chunk in chunks:
+            yield chunk
+
+    async def source2():
+        for chunk in chunks:
+            yield chunk
+
+    got = [c async for c in InlineStrOutputParser().atransform(source())]
+    expected = [c async for c in StrOutputParser().atransform(source2())]
+    assert got == expected == ["plain ", "block", ""]

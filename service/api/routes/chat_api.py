@@ -8,15 +8,15 @@ status before the stream starts; once it has started, a failure is an `error` ev
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
-from sse_starlette import EventSourceResponse, ServerSentEvent
+from sse_starlette import EventSourceResponse
 
 from service.api.admission import admit
 from service.api.deps import ReadyDep
@@ -65,10 +65,16 @@ def parse_request(payload: Any) -> ChatRequest:
         raise RequestValidationError(errors) from None
 
 
-async def _sse(turn: Turn) -> AsyncIterator[ServerSentEvent]:
+def sse_event(name: str, data: Any) -> bytes:
+    """One event, written as ServerSentEvent(event=name, data=<JSON>, sep="\n") writes it: the
+    JSON is one line (orjson escapes control characters), so it needs none of its line splitting."""
+    return b"event: " + name.encode() + b"\ndata: " + orjson.dumps(data) + b"\n\n"
+
+
+async def _sse(turn: Turn) -> AsyncIterator[bytes]:
     async with aclosing(turn.events()) as events:
         async for name, data in events:
-            yield ServerSentEvent(event=name, data=json.dumps(data, ensure_ascii=False))
+            yield sse_event(name, data)
 
 
 @router.post(

@@ -99,3 +99,31 @@ async def test_return_exceptions_keeps_every_result():
     meter = _Meter()
     out = await _metered(meter, 3).abatch(["a", "fail", "b"], return_exceptions=True)
     assert out[0] == "a" and isinstance(out[1], ValueError) and out[2] == "b"
+
+
+async def test_handlers_nobody_reads_are_left_out_and_the_others_stay():
+    from langchain_core.callbacks import AsyncCallbackHandler, BaseCallbackHandler
+
+    class Unread(AsyncCallbackHandler):
+        def __init__(self) -> None:
+            self.events = 0
+
+        async def on_chain_start(self, *args, **kwargs) -> None:
+            self.events += 1
+
+    class Read(BaseCallbackHandler):
+        def __init__(self) -> None:
+            self.events = 0
+
+        def on_chain_start(self, *args, **kwargs) -> None:
+            self.events += 1
+
+    bound = LateBound(lambda: RunnableLambda(_echo), input_type=str, output_type=str,
+                      config_specs=[SPEC], name="Echo", unused_callbacks=(Unread,))
+    unread, read = Unread(), Read()
+    cfg = {"configurable": {"session_id": "s3"}, "callbacks": [unread, read]}
+    assert await bound.ainvoke("a", cfg) == "a:s3"
+    assert [c async for c in bound.astream("a", cfg)] == ["a:s3"]
+    assert bound.batch(["a"], cfg) == ["a:s3"]
+    assert (unread.events, read.events) == (0, 3)
+    assert cfg["callbacks"] == [unread, read]  # the caller's config is not changed

@@ -186,3 +186,17 @@ def test_over_the_rate_limit_is_429_before_the_stream_and_an_event_on_the_socket
         refused = ws.receive_json()
         assert refused["type"] == "error" and refused["data"]["code"] == "rate_limited"
         assert refused["data"]["retry_after"] > 0
+
+
+def test_an_event_is_written_as_sse_starlette_writes_it_with_compact_json():
+    import json
+
+    from sse_starlette import ServerSentEvent
+
+    from service.api.routes.chat_api import sse_event
+
+    data = {"text": 'line\nbreak, "quotes", é, \u2028', "score": 0.1234, "n": [1, None]}
+    ours = sse_event("token", data)
+    theirs = ServerSentEvent(event="token", data=json.dumps(data, separators=(",", ":"),
+                                                            ensure_ascii=False), sep="\n")
+    assert ours == theirs.encode()
