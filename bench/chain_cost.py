@@ -21,7 +21,6 @@ from typing import Any
 
 from bench import whatif_server
 from bench.harness import Bench
-from bench.loadgen import QUESTIONS
 from bench.procs import (
     CORPORA,
     PROJECT,
@@ -31,6 +30,7 @@ from bench.procs import (
     server_env,
 )
 from bench.stats import table
+from bench.wire import QUESTIONS
 
 INSTANT = ModelProfile(ttft=0.0, tps=0.0, tokens=40, embed_latency=0.0)
 # "blas" is what server.py sets before numpy loads; the parse and pool fixes are in the app now.

@@ -11,8 +11,8 @@ from typing import Any
 
 import httpx
 
-from bench.loadgen import _chat_body, _client, _fail, _question, _text_of, sse
 from bench.stats import summary
+from bench.wire import chat_body, failed, new_client, question_for, sse, text_of
 from bench.workers import Sample, own_cpu_seconds
 
 
@@ -22,24 +22,24 @@ async def _held_stream(client: httpx.AsyncClient, i: int, state: dict[str, int],
     t0 = time.perf_counter()
     ttft, parts, ended = None, [], False
     async with client.stream("POST", "/chat/stream",
-                             json=_chat_body(_question(i), str(uuid.uuid4()))) as r:
+                             json=chat_body(question_for(i), str(uuid.uuid4()))) as r:
         state["open"] += 1
         state["peak"] = max(state["peak"], state["open"])
         try:
             if r.status_code != 200:
                 await r.aread()
-                return _fail(t0, f"http {r.status_code}")
+                return failed(t0, f"http {r.status_code}")
             async for event, data in sse(r):
                 if event == "error":
-                    return _fail(t0, "error event")
+                    return failed(t0, "error event")
                 ended = ended or event == "end"
-                piece = _text_of(json.loads(data)) if event == "data" else ""
+                piece = text_of(json.loads(data)) if event == "data" else ""
                 ttft = ttft if ttft is not None or not piece else time.perf_counter() - t0
                 parts.append(piece)
         finally:
             state["open"] -= 1
     if not ended or (expect is not None and "".join(parts).strip() != expect):
-        return _fail(t0, "incomplete stream")
+        return failed(t0, "incomplete stream")
     return {"ok": True, "error": None, "ttft": ttft, "latency": time.perf_counter() - t0}
 
 
@@ -72,14 +72,14 @@ async def hold(*, base: str, streams: int, ramp: float, deadline: float,
         try:
             samples.append(await _held_stream(client, i, state, expect))
         except httpx.HTTPError as exc:
-            samples.append(_fail(t0, type(exc).__name__))
+            samples.append(failed(t0, type(exc).__name__))
         except asyncio.CancelledError:
-            samples.append(_fail(t0, "still open at the deadline"))
+            samples.append(failed(t0, "still open at the deadline"))
             raise
 
     cpu0 = own_cpu_seconds()
     start = time.perf_counter()
-    async with _client(base, timeout=deadline) as client:
+    async with new_client(base, timeout=deadline) as client:
         tasks = [asyncio.create_task(one(client, i)) for i in range(streams)]
         _, pending = await asyncio.wait(tasks, timeout=deadline)
         for task in pending:

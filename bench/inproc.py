@@ -11,7 +11,7 @@ import time
 import uuid
 from typing import Any
 
-from bench.loadgen import _question
+from bench.wire import question_for
 from bench.workers import Sample, closed_loop, serve_worker
 
 _state: dict[str, Any] = {}
@@ -48,14 +48,14 @@ def _request(kind: str, expect: str | None, followup: bool):
         t0 = time.perf_counter()
         try:
             if followup:
-                await chain.ainvoke({"question": _question(i + 1)}, config)
+                await chain.ainvoke({"question": question_for(i + 1)}, config)
             t0 = time.perf_counter()
             ttft = None
             if kind == "invoke":
-                text = await chain.ainvoke({"question": _question(i)}, config)
+                text = await chain.ainvoke({"question": question_for(i)}, config)
             else:
                 parts = []
-                async for chunk in chain.astream({"question": _question(i)}, config):
+                async for chunk in chain.astream({"question": question_for(i)}, config):
                     if chunk and ttft is None:
                         ttft = time.perf_counter() - t0
                     parts.append(chunk)

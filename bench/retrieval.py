@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 
 from bench.harness import Bench
-from bench.loadgen import QUESTIONS
 from bench.procs import CORPORA, MODEL_DIR
 from bench.stats import rss_mb, summary, table
+from bench.wire import QUESTIONS
 
 COLUMNS = [("dim", "dim"), ("points", "chunks"), ("what", "measured"), ("n", "n"),
            ("p50", "p50 ms"), ("p99", "p99 ms"), ("mean", "mean ms")]

@@ -20,9 +20,9 @@ from langchain_cohere import ChatCohere
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from bench.harness import Bench
-from bench.loadgen import SYSTEM
 from bench.procs import API_KEY, ModelProfile, reset_fake, start_fake
 from bench.stats import table
+from bench.wire import SYSTEM
 from clients.cohere_chat import StreamingChatCohere
 from clients.cohere_http import async_cohere_client, pooled_http_client
 from clients.patches.cohere_stream_events import cache_stream_event_parsing

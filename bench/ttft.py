@@ -19,7 +19,6 @@ from typing import Any
 
 from bench import whatif_server
 from bench.harness import Bench
-from bench.loadgen import QUESTIONS
 from bench.procs import (
     CORPORA,
     ModelProfile,
@@ -27,6 +26,7 @@ from bench.procs import (
     server_env,
 )
 from bench.stats import summary, table
+from bench.wire import QUESTIONS
 
 STEPS = [
     ("history", "start → retriever starts (history read, input checks)"),
