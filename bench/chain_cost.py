@@ -22,14 +22,8 @@ from typing import Any
 from bench import whatif_server
 from bench.harness import Bench
 from bench.loadgen import QUESTIONS
-from bench.procs import (
-    CORPORA,
-    PROJECT,
-    PYTHON,
-    ModelProfile,
-    clone_data_dir,
-    server_env,
-)
+from bench.model_profile import ModelProfile
+from bench.procs import CORPORA, PROJECT, PYTHON, clone_data_dir, server_env
 from bench.stats import table
 
 INSTANT = ModelProfile(ttft=0.0, tps=0.0, tokens=40, embed_latency=0.0)

@@ -21,7 +21,8 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from bench.harness import Bench
 from bench.loadgen import SYSTEM
-from bench.procs import API_KEY, ModelProfile, reset_fake, start_fake
+from bench.model_profile import ModelProfile
+from bench.procs import API_KEY, reset_fake, start_fake
 from bench.stats import table
 from clients.cohere_chat import StreamingChatCohere
 from clients.cohere_http import async_cohere_client, pooled_http_client
