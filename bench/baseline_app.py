@@ -22,7 +22,6 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy loads, as server.py does
 
 import asyncio  # noqa: E402
-import html  # noqa: E402
 import json  # noqa: E402
 import re  # noqa: E402
 import sqlite3
@@ -38,6 +37,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import StreamingResponse
 from qdrant_client import QdrantClient, models
 
+from bench.baseline_sources import source_blocks, top_per_page
 from chains.prompts import load_prompt
 from clients.lexical import SPARSE_VECTOR_NAME, query_vector
 
@@ -49,7 +49,6 @@ CHAT_MODEL, EMBED_MODEL, RERANK_MODEL = "command-a-03-2025", "embed-v4.0", "rera
 BOOK = "Physical AI & Humanoid Robotics"
 SYSTEM = load_prompt("answer_system")
 CONDENSE = load_prompt("condense_question")
-_TAG = re.compile(r"<(/?)(sources?|selection)\b", re.IGNORECASE)
 _CITE = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
 state: dict[str, Any] = {}
 
@@ -126,32 +125,6 @@ def _search(question: str, vector: list[float]) -> list:
     return result.points
 
 
-def _top(points: list) -> list[dict]:
-    """At most one chunk per page in the first K; skipped ones fill any gap."""
-    chosen, skipped, pages = [], [], set()
-    for p in points:
-        page = p.payload["metadata"].get("page_url") or p.payload["metadata"].get("path")
-        (skipped if page in pages else chosen).append(p)
-        pages.add(page)
-    return [{**p.payload["metadata"], "text": p.payload["page_content"], "score": p.score}
-            for p in (chosen + skipped)[:K]]
-
-
-def _sources(docs: list[dict]) -> str:
-    blocks = []
-    for n, d in enumerate(docs, start=1):
-        heading = " > ".join(d.get("heading_path") or [])
-        text = d["text"]
-        if heading and text.startswith(heading + "\n"):
-            text = text[len(heading):].lstrip("\n")
-        a = {k: html.escape(str(d.get(k) or ""), quote=True) for k in ("title", "section", "url")}
-        text = _TAG.sub(r"&lt;\1\2", text)
-        blocks.append(f'<source id="{n}" title="{a["title"]}" section="{a["section"]}" '
-                      f'heading="{html.escape(heading, quote=True)}" url="{a["url"]}">\n'
-                      f'{text}\n</source>')
-    return "\n".join(blocks)
-
-
 async def _retrieve(session: str, question: str) -> tuple[list[dict], list[dict]]:
     """The session's history and the numbered sources for the (condensed) question."""
     past = _history(session)
@@ -165,13 +138,13 @@ async def _retrieve(session: str, question: str) -> tuple[list[dict], list[dict]
         "embedding_types": ["float"]})
     r.raise_for_status()
     points = await asyncio.to_thread(_search, query, r.json()["embeddings"]["float"][0])
-    docs = _top(await _rerank(query, points) if len(points) > 1 else points)
+    docs = top_per_page(await _rerank(query, points) if len(points) > 1 else points, K)
     return past, docs
 
 
 async def _answer(session: str, question: str, past: list[dict], docs: list[dict],
                   parts: list[str]) -> AsyncIterator[str]:
-    system = SYSTEM.format(book_title=BOOK, sources=_sources(docs), selection="")
+    system = SYSTEM.format(book_title=BOOK, sources=source_blocks(docs), selection="")
     async for text in _chat([{"role": "system", "content": system}, *past,
                              {"role": "user", "content": question}]):
         parts.append(text)

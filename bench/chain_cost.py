@@ -21,14 +21,8 @@ from typing import Any
 
 from bench import whatif_server
 from bench.harness import Bench
-from bench.procs import (
-    CORPORA,
-    PROJECT,
-    PYTHON,
-    ModelProfile,
-    clone_data_dir,
-    server_env,
-)
+from bench.model_profile import ModelProfile
+from bench.procs import CORPORA, PROJECT, PYTHON, clone_data_dir, server_env
 from bench.stats import table
 from bench.wire import QUESTIONS
 

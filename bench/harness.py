@@ -13,11 +13,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.model_profile import ModelProfile
 from bench.procs import (
     CORPORA,
     OUT_DIR,
     Child,
-    ModelProfile,
     base_env,
     prepared_data_dir,
     server_env,

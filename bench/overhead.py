@@ -15,44 +15,29 @@ the what-if server (bench/whatif_server.py).
 from __future__ import annotations
 
 import argparse
-import uuid
 from pathlib import Path
 from typing import Any
 
-import httpx
-
+from bench.api_chat import api_chat_route
 from bench.baseline import RATIO_COLUMNS, ratio_rows
 from bench.harness import Bench
+from bench.model_profile import ModelProfile
+from bench.overhead_cells import COLUMNS, TARGET_LEVEL, Cells, app_cells, level_cells
 from bench.pgdb import temp_database
 from bench.procs import (
     BASELINE_ARGV,
     CORPORA,
     SERVER_ARGV,
     WHATIF_ARGV,
-    ModelProfile,
     Started,
     clone_data_dir,
     free_port,
     raise_nofile,
-    reset_fake,
     server_env,
     start_server,
 )
-from bench.stats import Meter, rss_mb, sub, table
+from bench.stats import rss_mb, table
 from bench.workers import Worker
-
-REQUESTS = {1: 12, 8: 80, 32: 256, 128: 512}  # per cell, or fewer when --cap seconds pass
-TARGET_LEVEL = 32
-MODEL = "model (fake, direct)"
-COLUMNS = [
-    ("level", "conc."), ("target", "target"), ("n", "n"), ("errors", "err"), ("rps", "req/s"),
-    ("p50", "e2e p50"), ("p99", "e2e p99"),
-    ("over_p50", "over p50 (meas.)"), ("over_p99", "over p99 (meas.)"),
-    ("over_cfg_p50", "over p50 (cfg)"), ("over_cfg_p99", "over p99 (cfg)"),
-    ("ttft_p50", "TTFT p50"), ("ttft_add_p50", "TTFT added p50 (meas.)"),
-    ("ttft_add_cfg_p50", "TTFT added p50 (cfg)"), ("ttft_add_p99", "TTFT added p99 (meas.)"),
-    ("cpu_ms", "CPU ms/req"), ("cores", "cores srv/fake/client"),
-]
 
 
 def _args() -> argparse.Namespace:
@@ -71,74 +56,6 @@ def _args() -> argparse.Namespace:
     p.add_argument("--no-baseline", action="store_true", help="skip the hand-written baseline")
     p.add_argument("--no-inproc", action="store_true", help="skip the in-process chain")
     return p.parse_args()
-
-
-def api_chat_route(url: str) -> dict[str, Any] | None:
-    """/api/chat's request shape when the app serves it (another engineer is adding it)."""
-    paths = httpx.get(url + "/openapi.json", timeout=30).json().get("paths", {})
-    if "/api/chat" not in paths or "post" not in paths["/api/chat"]:
-        return None
-    body = {"message": "$Q", "session_id": "$SID"}
-    probe = httpx.post(url + "/api/chat", timeout=60,
-                       json={"message": "Is this on?", "session_id": str(uuid.uuid4())})
-    if probe.status_code != 200:
-        return {"path": "/api/chat", "body": body, "unusable": probe.status_code}
-    return {"path": "/api/chat", "body": body}
-
-
-class Cells:
-    """Runs cells (one target at one concurrency) and keeps their rows."""
-
-    def __init__(self, profile: ModelProfile, fake_url: str, pids: dict[str, int],
-                 loadgen: Worker, args: argparse.Namespace) -> None:
-        self.profile, self.fake_url, self.pids = profile, fake_url, pids
-        self.loadgen, self.scale, self.cap = loadgen, args.scale, args.cap
-        self.rows: list[dict[str, Any]] = []
-        self.model: dict[tuple[int, bool], dict[str, Any]] = {}
-
-    def run(self, *, level: int, target: str, worker: Worker, process: str,
-            followup: bool = False, **call: Any) -> dict[str, Any]:
-        requests = max(level, int(REQUESTS.get(level, 4 * level) * self.scale))
-        if followup:
-            requests = max(level, requests // 2)
-        warmup = min(level, 8)
-        with Meter(self.pids) as meter:
-            result = worker.call(op="load", concurrency=level, requests=requests,
-                                 duration=self.cap, warmup=warmup, expect=self.profile.reply,
-                                 followup=followup, **call)
-        reset_fake(self.fake_url)
-        lat, ttft = result["latency"], result["ttft"]
-        cfg_total = self.profile.turn_seconds(followup) * 1000
-        cfg_first = self.profile.first_token_seconds(followup) * 1000
-        model = self.model.get((level, followup))
-        row = {
-            "level": level, "target": target + (" (follow-up)" if followup else ""),
-            "followup": followup, "n": result["n"],
-            "errors": result["errors"], "error_kinds": result["error_kinds"],
-            "rps": result["rps"], "p50": lat["p50"], "p99": lat["p99"],
-            "over_cfg_p50": sub(lat["p50"], cfg_total), "over_cfg_p99": sub(lat["p99"], cfg_total),
-            "ttft_p50": ttft["p50"], "ttft_p99": ttft["p99"],
-            "ttft_add_cfg_p50": sub(ttft["p50"], cfg_first),
-            "cpu_ms": round(meter.cpu[process] * 1000 / (result["n"] * (1 + followup)
-                                                         + warmup), 2),
-            "cores": "/".join(str(meter.cpu_share().get(k, "–"))
-                              for k in (process, "fake", "loadgen")),
-            "cpu_s": {k: round(v, 2) for k, v in meter.cpu.items()},
-            "peak_rss_mb": {k: round(v, 1) for k, v in meter.peak_rss.items()},
-            "latency": lat, "ttft": ttft, "client_cpu_s": result["client_cpu_s"],
-            "latencies_ms": result["latencies_ms"], "ttfts_ms": result["ttfts_ms"],
-        }
-        if target == MODEL:
-            self.model[(level, followup)] = row
-        elif model is not None:
-            row.update(
-                over_p50=sub(lat["p50"], model["p50"]), over_p99=sub(lat["p99"], model["p99"]),
-                ttft_add_p50=sub(ttft["p50"], model["ttft_p50"]),
-                ttft_add_p99=sub(ttft["p99"], model["ttft_p99"]),
-            )
-        self.rows.append(row)
-        print(table([row], COLUMNS).splitlines()[-1], flush=True)
-        return row
 
 
 def _start_server(bench: Bench, fake_url: str, tag: str, template: Path,
@@ -166,47 +83,6 @@ def _start_inproc(bench: Bench, fake_url: str, template: Path) -> Worker:
     return inproc
 
 
-def _app_cells(cells: Cells, level: int, server: Started, api_chat: dict | None, *,
-               followup: bool = False, streams: bool = True, prefix: str = "app",
-               process: str = "server") -> None:
-    lg = cells.loadgen
-    common = {"level": level, "worker": lg, "process": process, "base": server.url,
-              "followup": followup}
-    cells.run(target=f"{prefix} /chat/invoke", kind="invoke", **common)
-    if streams:
-        cells.run(target=f"{prefix} /chat/stream", kind="stream", **common)
-    if streams and api_chat and "unusable" not in api_chat:
-        cells.run(target=f"{prefix} /api/chat", kind="api_chat", api_chat=api_chat, **common)
-
-
-def _model_cell(cells: Cells, level: int, followup: bool = False) -> None:
-    cells.run(level=level, target=MODEL, worker=cells.loadgen, process="fake",
-              base=cells.fake_url, kind="fake", followup=followup)
-
-
-def _inproc_cells(cells: Cells, level: int, inproc: Worker, *, followup: bool = False,
-                  streams: bool = True) -> None:
-    cells.run(level=level, target="in-process ainvoke", worker=inproc, process="inproc",
-              kind="invoke", followup=followup)
-    if streams:
-        cells.run(level=level, target="in-process astream", worker=inproc, process="inproc",
-                  kind="stream", followup=followup)
-
-
-def _level_cells(cells: Cells, level: int, server: Started, baseline: Started | None,
-                 inproc: Worker | None, api_chat: dict | None, followup: bool) -> None:
-    """The model, the app, the baseline and the in-process chain at one concurrency."""
-    streams = not followup
-    _model_cell(cells, level, followup=followup)
-    _app_cells(cells, level, server, api_chat, followup=followup, streams=streams)
-    if baseline is not None:
-        _app_cells(cells, level, baseline, api_chat, followup=followup, streams=streams,
-                   prefix="baseline", process="baseline")
-    if inproc is not None:
-        _inproc_cells(cells, level, inproc, followup=followup,
-                      streams=streams and level in (1, TARGET_LEVEL))
-
-
 def verdicts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The targets at TARGET_LEVEL concurrent first turns, against the measured model."""
     out = []
@@ -232,9 +108,9 @@ def _postgres_pass(bench: Bench, cells: Cells, fake_url: str, template: Path,
         pg = _start_server(bench, fake_url, "pg", template, pg_url)
         cells.pids["server"] = pg.child.pid
         before = len(cells.rows)
-        _app_cells(cells, TARGET_LEVEL, pg, None, prefix="app [pg]", streams=False)
+        app_cells(cells, TARGET_LEVEL, pg, None, prefix="app [pg]", streams=False)
         if not no_followup:
-            _app_cells(cells, TARGET_LEVEL, pg, None, prefix="app [pg]", followup=True,
+            app_cells(cells, TARGET_LEVEL, pg, None, prefix="app [pg]", followup=True,
                        streams=False)
         for r in cells.rows[before:]:
             r["history"] = "postgres"
@@ -249,7 +125,7 @@ def _whatif_passes(bench: Bench, cells: Cells, fake_url: str, template: Path,
                                fixes=fixes)
         cells.pids["server"] = whatif.child.pid
         for level in (int(x) for x in args.whatif_levels.split(",")):
-            _app_cells(cells, level, whatif, api_chat, prefix=f"what-if [{fixes}]")
+            app_cells(cells, level, whatif, api_chat, prefix=f"what-if [{fixes}]")
         whatif.child.stop()
 
 
@@ -275,7 +151,7 @@ def main() -> None:
         print("\n".join(table([], COLUMNS).splitlines()[:2]), flush=True)
         for followup in [False] + ([] if args.no_followup else [True]):
             for level in levels if not followup else [TARGET_LEVEL]:
-                _level_cells(cells, level, server, baseline, inproc, api_chat, followup)
+                level_cells(cells, level, server, baseline, inproc, api_chat, followup)
         rss["server_after_runs_mb"] = round(rss_mb(server.child.pid), 1)
         for r in cells.rows:
             r["history"] = "sqlite"

@@ -25,10 +25,10 @@ from typing import Any
 import httpx
 
 from bench.harness import Bench
-from bench.overhead import temp_database
+from bench.model_profile import ModelProfile
+from bench.pgdb import temp_database
 from bench.procs import (
     CORPORA,
-    ModelProfile,
     Started,
     clone_data_dir,
     free_port,

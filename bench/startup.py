@@ -16,10 +16,10 @@ from collections import Counter
 from typing import Any
 
 from bench.harness import Bench
+from bench.model_profile import ModelProfile
 from bench.procs import (
     PROJECT,
     PYTHON,
-    ModelProfile,
     base_env,
     free_port,
     reset_fake,

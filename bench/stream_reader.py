@@ -20,7 +20,8 @@ from langchain_cohere import ChatCohere
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from bench.harness import Bench
-from bench.procs import API_KEY, ModelProfile, reset_fake, start_fake
+from bench.model_profile import ModelProfile
+from bench.procs import API_KEY, reset_fake, start_fake
 from bench.stats import table
 from bench.wire import SYSTEM
 from clients.cohere_chat import StreamingChatCohere

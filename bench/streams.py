@@ -17,12 +17,12 @@ import argparse
 from typing import Any
 
 from bench.harness import Bench
+from bench.model_profile import ModelProfile
 from bench.procs import (
     BASELINE_ARGV,
     CORPORA,
     SERVER_ARGV,
     WHATIF_ARGV,
-    ModelProfile,
     Started,
     clone_data_dir,
     free_port,

@@ -12,23 +12,20 @@ py-spy is a bench-only tool: `pip install py-spy` into the venv (see bench/READM
 from __future__ import annotations
 
 import argparse
-import re
-import shutil
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
-from bench import flame
+from bench import flame, pyspy, wrk
+from bench.api_chat import api_chat_route
 from bench.baseline import RATIO_COLUMNS, ratio_rows
 from bench.harness import Bench
-from bench.overhead import api_chat_route
+from bench.model_profile import ModelProfile
 from bench.procs import (
     BASELINE_ARGV,
     CORPORA,
     OUT_DIR,
     WHATIF_ARGV,
-    ModelProfile,
     clone_data_dir,
     free_port,
     raise_nofile,
@@ -56,36 +53,6 @@ def _args() -> argparse.Namespace:
     p.add_argument("--no-baseline", action="store_true", help="skip the hand-written baseline")
     p.add_argument("--tokens", type=int, default=INSTANT.tokens, help="answer length")
     return p.parse_args()
-
-
-def _wrk(url: str, duration: float, connections: int = 32) -> dict[str, Any]:
-    """wrk with one thread (the machine has two cores to share); req/s and latency."""
-    if shutil.which("wrk") is None:
-        return {"url": url, "skipped": "wrk not installed (apt-get install wrk)"}
-    out = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{int(duration)}s", "--latency", url],
-        capture_output=True, text=True, timeout=duration + 60,
-    ).stdout
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    errors = re.search(r"Socket errors:.*", out)
-    dist = dict(re.findall(r"^\s+(50|90|99)%\s+([\d.]+\w+)", out, re.M))
-    return {"url": url, "connections": connections, "rps": float(rps[1]) if rps else None,
-            "p50": dist.get("50"), "p90": dist.get("90"), "p99": dist.get("99"),
-            "non_2xx": int(non2xx[1]) if non2xx else 0,
-            "socket_errors": errors[0] if errors else None}
-
-
-def _profile(pid: int, seconds: float, out: Path) -> subprocess.Popen | None:
-    """py-spy record in the background: collapsed stacks of whichever thread holds the GIL,
-    i.e. the Python work that limits one process (native threads such as BLAS are not seen)."""
-    if shutil.which("py-spy") is None:
-        return None
-    return subprocess.Popen(
-        ["py-spy", "record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate", "200",
-         "--format", "raw", "--gil", "--output", str(out)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )
 
 
 class Run:
@@ -123,7 +90,7 @@ class Run:
         """py-spy on the server while the load generator drives `call` for --duration s."""
         out = OUT_DIR / f"profile-{name}.txt"
         out.unlink(missing_ok=True)
-        spy = _profile(self.pids["server"], self.args.duration, out)
+        spy = pyspy.record(self.pids["server"], self.args.duration, out)
         if spy is None:
             return {"skipped": "py-spy not installed (pip install py-spy)"}
         time.sleep(0.5)
@@ -232,16 +199,16 @@ def main() -> None:
         print("\n## ours / the hand-written baseline (same run)\n")
         print(table(ratios, RATIO_COLUMNS))
 
-        wrk = [_wrk(server.url + path, args.duration) for path in ("/api/health", "/")]
-        print("\n" + table(wrk, [("url", "wrk"), ("connections", "conn."), ("rps", "req/s"),
-                                 ("p50", "p50"), ("p99", "p99"), ("non_2xx", "non-2xx")]))
+        plain = [wrk.run(server.url + path, args.duration) for path in ("/api/health", "/")]
+        print("\n" + table(plain, [("url", "wrk"), ("connections", "conn."), ("rps", "req/s"),
+                                   ("p50", "p50"), ("p99", "p99"), ("non_2xx", "non-2xx")]))
 
         profiles = {} if args.no_profile else _profiles(run, loadgen, server.url, api_chat, top)
         if not args.no_whatif:
             inproc.close()
             server.child.stop()
             profiles |= _whatif_pass(bench, run, env, template, loadgen, api_chat, top)
-        bench.save({"model_profile": profile.as_dict(), "rows": run.rows, "wrk": wrk,
+        bench.save({"model_profile": profile.as_dict(), "rows": run.rows, "wrk": plain,
                     "ratios": ratios,
                     "whatif_fixes": "blas,parse (bench/whatif_server.py default)",
                     "api_chat": api_chat, "profiles": profiles})

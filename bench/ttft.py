@@ -19,12 +19,8 @@ from typing import Any
 
 from bench import whatif_server
 from bench.harness import Bench
-from bench.procs import (
-    CORPORA,
-    ModelProfile,
-    clone_data_dir,
-    server_env,
-)
+from bench.model_profile import ModelProfile
+from bench.procs import CORPORA, clone_data_dir, server_env
 from bench.stats import summary, table
 from bench.wire import QUESTIONS
 

@@ -1,4 +1,4 @@
-"""Shared fixtures: the real Postgres, the offline embedder, the fake Cohere server."""
+"""Shared fixtures: the real Postgres, the offline embedder, the fake Cohere server, Chromium."""
 
 from __future__ import annotations
 
@@ -122,3 +122,15 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh 1280x900 page whose console errors and page errors land in page.console_errors."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.console_errors = []
+    page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
+    page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
+    yield page
+    context.close()

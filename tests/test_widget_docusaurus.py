@@ -19,84 +19,27 @@ from tests.docusaurus_site import (
     DOCS,
     SiteServer,
     SiteUnavailable,
-    axe_script,
     ensure_built,
     node_available,
+)
+from tests.docusaurus_widget import (
+    COUNT_UPDATES,
+    HIT,
+    LAUNCHER_RECT,
+    PANEL_BG,
+    SELECT,
+    SHOW_LAST_QUESTION,
+    W,
+    ask,
+    axe_scan,
+    overlap,
+    rect,
+    show_back_to_top,
+    watch,
 )
 from tests.support import ServerThread, free_port
 
 DOCS_SCREENSHOT = PROJECT / "docs" / "widget-screenshot.png"
-W = "bookchat-widget"
-
-# Is the element at the centre of a rect the given element (or inside it)? Pierces no shadow
-# root: a hit on our widget comes back as the <bookchat-widget> host.
-HIT = """([selector, which]) => {
-  const els = document.querySelectorAll(selector);
-  const el = els[which < 0 ? els.length + which : which];
-  const r = el.getBoundingClientRect();
-  const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
-  return {ok: !!hit && (hit === el || el.contains(hit)), hit: hit && hit.outerHTML.slice(0, 80)};
-}"""
-LAUNCHER_RECT = f"""() => {{
-  const r = document.querySelector('{W}').shadowRoot.querySelector('.launcher')
-    .getBoundingClientRect();
-  return {{left: r.left, top: r.top, right: r.right, bottom: r.bottom}};
-}}"""
-AXE = f"""async () => {{
-  const result = await axe.run(document, {{resultTypes: ['violations']}});
-  return result.violations
-    .map((v) => ({{id: v.id, impact: v.impact, nodes: v.nodes.map((n) => JSON.stringify(n.target))
-      .filter((t) => t.includes('{W}'))}}))
-    .filter((v) => v.nodes.length && ['serious', 'critical'].includes(v.impact));
-}}"""
-COUNT_UPDATES = f"""() => {{
-  const log = document.querySelector('{W}').shadowRoot.querySelector('.log');
-  window.__updates = 0;
-  new MutationObserver((records) => {{ window.__updates += records.length; }})
-    .observe(log, {{subtree: true, childList: true, characterData: true}});
-}}"""
-SELECT = """(phrase) => {
-  const walker = document.createTreeWalker(document.querySelector('article'), NodeFilter.SHOW_TEXT);
-  while (walker.nextNode()) {
-    const node = walker.currentNode, start = node.data.indexOf(phrase);
-    if (start < 0) continue;
-    const range = document.createRange();
-    range.setStart(node, start);
-    range.setEnd(node, start + phrase.length);
-    document.getSelection().removeAllRanges();
-    document.getSelection().addRange(range);
-    return true;
-  }
-  return false;
-}"""
-SHOW_LAST_QUESTION = f"""() => {{
-  const root = document.querySelector('{W}').shadowRoot;
-  const questions = root.querySelectorAll('.msg.user');
-  root.querySelector('.log').scrollTop = questions[questions.length - 1].offsetTop - 12;
-}}"""
-PANEL_BG = f"""() => getComputedStyle(document.querySelector('{W}').shadowRoot
-  .querySelector('.panel')).backgroundColor"""
-
-
-def _show_back_to_top(page) -> None:
-    """The theme shows its back-to-top button when the reader scrolls up, far from the top."""
-    page.mouse.move(400, 400)
-    page.mouse.wheel(0, 4000)
-    page.wait_for_function("() => window.scrollY > 600")
-    page.mouse.wheel(0, -300)
-    page.wait_for_function("() => getComputedStyle(document.querySelector("
-                           "'.theme-back-to-top-button')).opacity === '1'")
-
-
-def _overlap(a: dict, b: dict) -> bool:
-    return a["left"] < b["right"] and b["left"] < a["right"] and a["top"] < b["bottom"] and (
-        b["top"] < a["bottom"])
-
-
-def _rect(page, selector: str) -> dict:
-    return page.locator(selector).first.evaluate(
-        "(el) => { const r = el.getBoundingClientRect();"
-        " return {left: r.left, top: r.top, right: r.right, bottom: r.bottom}; }")
 
 
 @pytest.fixture(scope="module")
@@ -131,28 +74,9 @@ def context(browser):
     ctx.close()
 
 
-def _watch(page) -> list[str]:
-    errors: list[str] = []
-    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    return errors
-
-
-def _ask(page, question: str) -> None:
-    box = page.locator(W).get_by_label("Your question")
-    box.fill(question)
-    box.press("Enter")
-
-
-def _axe(page) -> list[dict]:
-    if not page.evaluate("() => typeof axe !== 'undefined'"):
-        page.add_script_tag(path=str(axe_script()))
-    return page.evaluate(AXE)
-
-
 def test_a_reader_visits_the_built_site(site, context, artifacts_dir):
     page = context.new_page()
-    errors = _watch(page)
+    errors = watch(page)
     shot = lambda name: page.screenshot(path=str(artifacts_dir / f"docusaurus-{name}.png"))  # noqa: E731
     widget = page.locator(W)
 
@@ -161,15 +85,15 @@ def test_a_reader_visits_the_built_site(site, context, artifacts_dir):
     page.set_viewport_size({"width": 1280, "height": 640})
     page.goto(site + "/")
     widget.locator(".launcher").wait_for()
-    _show_back_to_top(page)
+    show_back_to_top(page)
     back = page.locator(".theme-back-to-top-button")
     launcher = page.evaluate(LAUNCHER_RECT)
-    assert not _overlap(launcher, _rect(page, ".theme-back-to-top-button"))
+    assert not overlap(launcher, rect(page, ".theme-back-to-top-button"))
     assert page.evaluate(HIT, [".theme-back-to-top-button", 0])["ok"]  # the element there is its
     toc = page.locator(".theme-doc-toc-desktop")
     assert toc.evaluate("(el) => el.scrollHeight > el.clientHeight")  # it is as tall as it gets
     toc.evaluate("(el) => { el.scrollTop = el.scrollHeight; }")
-    assert not _overlap(launcher, _rect(page, ".theme-doc-toc-desktop"))
+    assert not overlap(launcher, rect(page, ".theme-doc-toc-desktop"))
     assert page.evaluate(HIT, [".table-of-contents__link", -1])["ok"]
     shot("1-theme-uncovered")
     assert back.is_visible()
@@ -179,7 +103,7 @@ def test_a_reader_visits_the_built_site(site, context, artifacts_dir):
     page.goto(site + "/edge-cases/anchors")
     widget.get_by_role("button", name="Ask the book").click()
     page.evaluate(COUNT_UPDATES)
-    _ask(page, "What does an IMU measure?")
+    ask(page, "What does an IMU measure?")
     answer = widget.locator(".msg.bot").last
     answer.locator(".sources").wait_for(timeout=60_000)
     assert page.evaluate("window.__updates") > 10  # token by token
@@ -193,7 +117,7 @@ def test_a_reader_visits_the_built_site(site, context, artifacts_dir):
         page.screenshot(path=str(DOCS_SCREENSHOT))
 
     # 3. Accessibility: no serious or critical axe-core violation in the widget.
-    assert _axe(page) == []
+    assert axe_scan(page) == []
 
     # 4. Follow a citation: a full page load onto the cited heading.
     assert href.startswith(site + "/#")  # the intro page: not the page the question was on
@@ -221,7 +145,7 @@ def test_a_reader_visits_the_built_site(site, context, artifacts_dir):
     page.wait_for_function("() => document.documentElement.dataset.theme === 'dark'")
     page.wait_for_function(f"(light) => ({PANEL_BG})() !== light", arg=light)
     assert page.evaluate(PANEL_BG) == "rgb(36, 37, 38)"
-    assert _axe(page) == []
+    assert axe_scan(page) == []
     shot("5-dark")
 
     # 7. A question about a selection on the install page.
@@ -229,11 +153,11 @@ def test_a_reader_visits_the_built_site(site, context, artifacts_dir):
     widget.locator(".launcher").wait_for()
     phrase = "Download the archive, unpack it, and run"
     assert page.evaluate(SELECT, phrase)
-    ask = widget.get_by_role("button", name="Ask about this selection")
-    ask.wait_for(state="visible", timeout=5_000)
-    ask.click()
+    ask_selection = widget.get_by_role("button", name="Ask about this selection")
+    ask_selection.wait_for(state="visible", timeout=5_000)
+    ask_selection.click()
     assert phrase in widget.locator(".context").inner_text()
-    _ask(page, "How do I unpack the archive?")
+    ask(page, "How do I unpack the archive?")
     grounded = widget.locator(".msg.bot").last
     grounded.locator(".sources").wait_for(timeout=60_000)
     assert "From the passage you selected" in grounded.inner_text()
@@ -246,12 +170,12 @@ def test_on_a_phone_the_drawer_covers_the_launcher(site, browser, artifacts_dir)
     ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
                               has_touch=True)
     page = ctx.new_page()
-    errors = _watch(page)
+    errors = watch(page)
     page.goto(site + "/")
     page.locator(W).locator(".launcher").wait_for()
     launcher = page.evaluate(LAUNCHER_RECT)
-    _show_back_to_top(page)
-    assert not _overlap(launcher, _rect(page, ".theme-back-to-top-button"))
+    show_back_to_top(page)
+    assert not overlap(launcher, rect(page, ".theme-back-to-top-button"))
     page.locator(".navbar__toggle").click()
     page.locator(".navbar-sidebar").wait_for(state="visible")
     page.wait_for_timeout(400)  # the drawer slides in
