@@ -13,6 +13,7 @@ import os
 import shutil
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import PROJECT, offline_settings
 from tests.docusaurus_site import (
@@ -149,6 +150,7 @@ def test_a_reader_visits_the_built_site(site, context, artifacts_dir):
     shot("5-dark")
 
     # 7. A question about a selection on the install page.
+    answers = widget.locator(".msg.bot").count()
     page.goto(site + "/getting-started/install")
     widget.locator(".launcher").wait_for()
     phrase = "Download the archive, unpack it, and run"
@@ -157,8 +159,10 @@ def test_a_reader_visits_the_built_site(site, context, artifacts_dir):
     ask_selection.wait_for(state="visible", timeout=5_000)
     ask_selection.click()
     assert phrase in widget.locator(".context").inner_text()
+    # the restored answers first (else `.last` may still be one of them), then the new one
+    expect(widget.locator(".msg.bot")).to_have_count(answers, timeout=30_000)
     ask(page, "How do I unpack the archive?")
-    grounded = widget.locator(".msg.bot").last
+    grounded = widget.locator(".msg.bot").nth(answers)
     grounded.locator(".sources").wait_for(timeout=60_000)
     assert "From the passage you selected" in grounded.inner_text()
     assert phrase in widget.locator(".msg.user").last.inner_text()
