@@ -19,13 +19,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
-import redis
 
 from config.settings import PROJECT_DIR
-from tests.conftest import MODEL_DIR
+from tests.conftest import MODEL_DIR, REDIS_URL
 from tests.support import free_port
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 LIMIT = 5
 
 
@@ -37,19 +35,6 @@ def throwaway_db(pg_url):
     yield pg_url.rsplit("/", 1)[0] + "/" + name
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
-@pytest.fixture
-def redis_prefix():
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except redis.RedisError:
-        pytest.skip("no Redis at 127.0.0.1:6379")
-    prefix = f"bookchat-test-{uuid.uuid4().hex[:12]}"
-    yield prefix
-    client = redis.Redis.from_url(REDIS_URL)
-    for key in client.scan_iter(f"{prefix}*"):
-        client.delete(key)
 
 
 def _children(pid: int) -> list[int]:

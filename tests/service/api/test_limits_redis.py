@@ -5,36 +5,20 @@ that lets readers through (fails open) instead of answering 500s. Uses the Redis
 from __future__ import annotations
 
 import logging
-import uuid
 
 import pytest
-import redis
 
 from service.api import limits
 from service.api.limits import RateLimited, RateLimiter, limit_storage
 from service.api.metrics import Metrics
+from tests.conftest import REDIS_URL
 from tests.support import free_port
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 
-
-@pytest.fixture
-def prefix():
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except redis.RedisError:
-        pytest.skip("no Redis at 127.0.0.1:6379")
-    name = f"bookchat-test-{uuid.uuid4().hex[:12]}"
-    yield name
-    client = redis.Redis.from_url(REDIS_URL)
-    for key in client.scan_iter(f"{name}*"):
-        client.delete(key)
-
-
-def test_two_limiters_on_one_redis_share_the_count(prefix):
+def test_two_limiters_on_one_redis_share_the_count(redis_prefix):
     """As two workers do: five requests in the minute in all, wherever they land."""
     first, second = (
-        RateLimiter("5/minute", 0, storage=limit_storage(REDIS_URL, prefix)) for _ in range(2)
+        RateLimiter("5/minute", 0, storage=limit_storage(REDIS_URL, redis_prefix)) for _ in range(2)
     )
     client = [("ip", "198.51.100.1")]
     for limiter in (first, second, first, second, first):
@@ -45,9 +29,9 @@ def test_two_limiters_on_one_redis_share_the_count(prefix):
         assert 1 <= refused.value.retry_after <= 60
 
 
-def test_the_token_budget_is_shared_too(prefix):
+def test_the_token_budget_is_shared_too(redis_prefix):
     first, second = (
-        RateLimiter("off", 100, storage=limit_storage(REDIS_URL, prefix)) for _ in range(2)
+        RateLimiter("off", 100, storage=limit_storage(REDIS_URL, redis_prefix)) for _ in range(2)
     )
     client = [("ip", "198.51.100.2")]
     first.check(client, tokens=True)
