@@ -1,7 +1,7 @@
 """The security headers every response carries, with a Content-Security-Policy per kind of page.
 
-A route's own headers win (/demo and /widget.js set theirs: service/api/routes/widget.py); the
-others get these. API responses are never documents, so their policy allows nothing; the pages
+A route's own headers win (/demo sets its policy: service/api/routes/widget.py); the others
+get these. API responses are never documents, so their policy allows nothing; the pages
 that third-party code draws get what that code needs and no more: Swagger UI and ReDoc load from
 jsDelivr with an inline boot script, LangServe's playground boots inline and compiles its JSON
 Schema forms with `new Function` (ajv).
@@ -15,18 +15,18 @@ BASE_HEADERS = {
     "x-frame-options": "DENY",
 }
 
-_LOCKED = "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+LOCKED_POLICY = "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 API_POLICY = "default-src 'none'; frame-ancestors 'none'"
 DOCS_POLICY = (
     "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
     "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
     "font-src 'self' https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com "
-    "https://cdn.redoc.ly; worker-src 'self' blob:; connect-src 'self'; " + _LOCKED
+    "https://cdn.redoc.ly; worker-src 'self' blob:; connect-src 'self'; " + LOCKED_POLICY
 )
 PLAYGROUND_POLICY = (
     "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
     "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
-    "connect-src 'self'; " + _LOCKED
+    "connect-src 'self'; " + LOCKED_POLICY
 )
 
 

@@ -8,25 +8,23 @@ from pathlib import Path
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from service.api.security_headers import LOCKED_POLICY
+
 router = APIRouter(include_in_schema=False)
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
-# The demo page loads only its own files; the widget talks to this same origin.
+# The demo page loads only its own files; the widget talks to this same origin. The other
+# security headers come with every response (service/api/security_headers.py).
 DEMO_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
-        "form-action 'none'; frame-ancestors 'none'"
+        "connect-src 'self'; font-src 'self'; " + LOCKED_POLICY
     ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "strict-origin-when-cross-origin",
-    "X-Frame-Options": "DENY",
     "Cache-Control": "no-cache",
 }
 # The script is embedded by other sites: cacheable, and loadable from cross-origin-isolated pages.
 SCRIPT_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
     "Cross-Origin-Resource-Policy": "cross-origin",
     "Cache-Control": "public, max-age=300",
 }
