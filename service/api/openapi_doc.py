@@ -62,10 +62,10 @@ def _statuses(method: str, path: str, operation: dict[str, Any]) -> set[int]:
 
 
 def _document_errors(method: str, path: str, operation: dict[str, Any]) -> None:
+    """The operation's error statuses, each (its own ones too) with the app's error body."""
     responses = operation.setdefault("responses", {})
     for status in sorted(_statuses(method, path, operation)):
-        entry = responses.setdefault(str(status), {"description": DESCRIPTIONS[status]})
-        entry["content"] = {"application/json": {"schema": ERROR_REF}}
+        responses.setdefault(str(status), {"description": DESCRIPTIONS[status]})
     for status, entry in responses.items():
         if status.startswith(("4", "5")):
             entry["content"] = {"application/json": {"schema": ERROR_REF}}
@@ -97,19 +97,17 @@ def _require(schema: dict[str, Any], name: str) -> None:
         schema["required"].append(name)
 
 
-def _schema_of(spec: dict[str, Any], ref: dict[str, Any]) -> dict[str, Any]:
-    return spec["components"]["schemas"][ref["$ref"].rsplit("/", 1)[-1]]
-
-
 def _chat_needs_session(spec: dict[str, Any], prefix: str) -> None:
     """A /chat request needs config.configurable.session_id (400 without): say it is required."""
-    schemas = spec["components"]["schemas"]
-    for name, schema in schemas.items():
-        if name.startswith(prefix.strip("/")) and name.endswith("Request"):
+    route = prefix.strip("/")
+    for name, schema in spec["components"]["schemas"].items():
+        if not name.startswith(route):
+            continue
+        if name.endswith("Request"):
             _require(schema, "config")
-        if name.startswith(prefix.strip("/")) and name.endswith("Config"):
+        if name.endswith("Config"):
             _require(schema, "configurable")
-        if name.startswith(prefix.strip("/")) and name == f"{prefix.strip('/')}Configurable":
+        if name == f"{route}Configurable":
             _require(schema, "session_id")
 
 
