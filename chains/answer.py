@@ -25,7 +25,7 @@ from langchain_core.runnables import Runnable, RunnableConfig, RunnableGenerator
 
 from chains import names
 from chains.inputs import ChatInput
-from chains.parsers import InlineStrOutputParser
+from chains.parsers import InlineStrOutputParser, message_text
 from chains.prompts import load_prompt
 from chains.sources import format_selection, format_sources
 
@@ -98,8 +98,7 @@ def lean_answerer(llm: BaseChatModel, book_title: str = BOOK_TITLE) -> LeanAnswe
     async def answer(inputs: dict, config: RunnableConfig) -> AsyncIterator[str]:
         messages = await prompt.ainvoke(inputs, config)
         async for chunk in named.astream(messages, config):
-            content = chunk.content
-            yield content if isinstance(content, str) else str(chunk.text)
+            yield message_text(chunk)
 
     return answer
 

@@ -12,7 +12,13 @@ from collections.abc import AsyncIterator
 
 from langchain_core.messages import BaseMessage
 from langchain_core.output_parsers import StrOutputParser
-from langchain_core.outputs import ChatGeneration
+
+
+def message_text(message: BaseMessage) -> str:
+    """A message chunk's text: its content, or the text of its content blocks (what
+    StrOutputParser's ChatGeneration would give)."""
+    content = message.content
+    return content if isinstance(content, str) else str(message.text)
 
 
 class InlineStrOutputParser(StrOutputParser):
@@ -20,9 +26,4 @@ class InlineStrOutputParser(StrOutputParser):
 
     async def _atransform(self, input: AsyncIterator[str | BaseMessage]) -> AsyncIterator[str]:
         async for chunk in input:
-            if not isinstance(chunk, BaseMessage):
-                yield chunk
-            elif isinstance(chunk.content, str):
-                yield chunk.content
-            else:  # content blocks: the text ChatGeneration would give
-                yield self.parse_result([ChatGeneration(message=chunk)])
+            yield message_text(chunk) if isinstance(chunk, BaseMessage) else chunk
