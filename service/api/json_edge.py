@@ -98,9 +98,10 @@ class JsonBodyMiddleware:
             await self._refuse(send, BodyError(415, "the request body must be JSON "
                                                     "(Content-Type: application/json)"))
             return
+        target = endpoint_of(scope["path"], self.langserve())
         try:
             body = await _read_body(receive)
-            cleaned = self._checked(scope["path"], body)
+            cleaned = self._checked(target, body)
         except _ClientGone:
             await self._refuse(send, BodyError(CLIENT_CLOSED, "the client closed the request"))
             return
@@ -110,16 +111,15 @@ class JsonBodyMiddleware:
         if cleaned is not None:
             body = json.dumps(cleaned, ensure_ascii=False).encode()
             scope = _with_length(scope, len(body))
-        target = endpoint_of(scope["path"], self.langserve())
         if target is not None and target[1] in UNSTREAMED:
             await self._run_watched(scope, body, receive, send)
             return
         await self.app(scope, _replaying(body, receive), send)
 
-    def _checked(self, path: str, body: bytes) -> Any:
-        """The cleaned value when cleaning changed the body, else None; BodyError if refused."""
+    def _checked(self, target: tuple[LangServeRoute, str] | None, body: bytes) -> Any:
+        """The cleaned value when cleaning changed the body, else None; BodyError if refused
+        (also for a LangServe endpoint's body of the wrong shape)."""
         value = parse_body(body)
-        target = endpoint_of(path, self.langserve())
         if target is not None:
             check_body(*target, value, self.max_batch)
         return value if value != json.loads(body) else None
