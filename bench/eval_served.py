@@ -14,6 +14,8 @@ Books and question sets (which were tuned on is said in bench/RESULTS.md):
   authors wrote (reflection questions and module quizzes cut out of the indexed docs).
 - `farheenzehra99`, `mohsin-raza`: ../shared/corpus/NAME; question sets written by us
   (bench/questions/NAME.jsonl), knowing the loader.
+- `mohsin-raza-authors`: the 29 questions mohsin-raza's authors ended six lessons with ("Check
+  Your Understanding"), cut out of a copy of the book at run time (bench/eval/author_sets.py).
 
 Embeddings are cached in bench/out/embeddings.sqlite by exact text (a cold run of the three
 books embeds ~8k texts, a few minutes; a warm one embeds nothing).
@@ -34,7 +36,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from bench.eval import embedders
+from bench.eval import author_sets, embedders
 from bench.eval.embed_cache import CachedEmbedder
 from bench.eval.served import (
     CachedEmbeddings,
@@ -52,7 +54,10 @@ BOOKS = {
     "alinayasmeen": (SHARED / "corpus-eval" / "alinayasmeen", None),
     "farheenzehra99": (SHARED / "corpus" / "farheenzehra99", QUESTIONS / "farheenzehra99.jsonl"),
     "mohsin-raza": (SHARED / "corpus" / "mohsin-raza", QUESTIONS / "mohsin-raza.jsonl"),
+    # built at run time by bench/eval/author_sets.py from the shared copy (never committed)
+    "mohsin-raza-authors": (ROOT / "bench" / "out" / "authors" / "mohsin-raza", None),
 }
+AUTHOR_SETS = {"mohsin-raza-authors": SHARED / "corpus" / "mohsin-raza"}
 MODEL_DIR = ROOT / "data" / "models" / "all-MiniLM-L6-v2-int8"
 MODEL_ID = "all-MiniLM-L6-v2-int8"
 OUT = ROOT / "bench" / "out"
@@ -77,6 +82,15 @@ DEFAULT_CONFIGS = (
         (8, 2, 30), (8, 1, 30), (10, 1, 30), (10, 2, 30), (12, 2, 30), (12, 3, 30), (10, 2, 20),
         (6, 1, 50), (8, 1, 50), (10, 1, 50), (10, 2, 50), (12, 1, 50), (12, 2, 50), (10, 1, 40))),
 )
+
+
+def book_source(corpus: str) -> tuple[Path, Path | None]:
+    """(the book's folder, our question file or None for its questions.jsonl); an author set
+    cut out of a shared book is (re)built first."""
+    root, questions = BOOKS[corpus]
+    if corpus in AUTHOR_SETS:
+        author_sets.build(AUTHOR_SETS[corpus], root)
+    return root, questions
 
 
 def parse(spec: str) -> dict[str, object]:
@@ -116,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     head = "| config | hit@1 | hit@5 | MRR@20 | context recall | chunks | chars | ms/query |"
     try:
         for corpus in args.corpus or list(BOOKS):
-            root, qfile = BOOKS[corpus]
+            root, qfile = book_source(corpus)
             golds = gold_questions(root, qfile)
             start = time.perf_counter()
             rows = {}

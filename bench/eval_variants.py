@@ -23,7 +23,7 @@ from langchain_qdrant import SparseVector
 import clients.lexical as lexical
 from bench.eval.embed_cache import CachedEmbedder
 from bench.eval.served import DEPTH, CachedEmbeddings, IngestedBook, Scores, gold_questions
-from bench.eval_served import BOOKS, MODEL_DIR, MODEL_ID, OUT, served_rankings
+from bench.eval_served import BOOKS, MODEL_DIR, MODEL_ID, OUT, book_source, served_rankings
 
 _shipped = lexical.document_vector
 
@@ -65,7 +65,8 @@ def _print(corpus: str, name: str, s: Scores) -> None:
 
 
 def sparse_text(embeddings: CachedEmbeddings) -> None:
-    for corpus, (root, qfile) in BOOKS.items():
+    for corpus in BOOKS:
+        root, qfile = book_source(corpus)
         golds = gold_questions(root, qfile)
         for name, encode in SPARSE_TEXTS.items():
             lexical.document_vector = encode  # what the ingest's sparse encoder calls
@@ -80,7 +81,8 @@ def sparse_text(embeddings: CachedEmbeddings) -> None:
 
 
 def page_boost(embeddings: CachedEmbeddings) -> None:
-    for corpus, (root, qfile) in BOOKS.items():
+    for corpus in BOOKS:
+        root, qfile = book_source(corpus)
         golds = gold_questions(root, qfile)
         book = IngestedBook(root / "docs", embeddings)
         try:
