@@ -145,7 +145,10 @@ def _id_anchor(section: Section, part: int, seen: set[tuple[str, int]]) -> str:
 
 
 def _heading_path(page: _Page, section: Section) -> list[str]:
-    return [*page.breadcrumbs, page.title, *section.trail]
+    crumbs = page.breadcrumbs
+    if crumbs and crumbs[-1].strip().casefold() == page.title.strip().casefold():
+        crumbs = crumbs[:-1]  # a folder's index page (README, index) is named after its folder
+    return [*crumbs, page.title, *section.trail]
 
 
 def _split(page: _Page, section: Section, size: int, overlap: int) -> list[str]:

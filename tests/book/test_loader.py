@@ -95,7 +95,10 @@ def test_page_content_is_breadcrumbs_then_clean_text(chunks):
 
 def test_page_without_prose_is_found_by_its_description(chunks):
     [arms] = by_path(chunks, "02-robots/arms/arms.md")
-    assert arms.page_content == "Robots > Arms > Arms\n\nArms move things."
+    # the folder's index page: its category label is its title, said once
+    assert arms.page_content == "Robots > Arms\n\nArms move things."
+    assert arms.metadata["heading_path"] == ["Robots", "Arms"]
+    assert arms.metadata["breadcrumbs"] == ["Robots", "Arms"]
 
 
 def test_mermaid_is_a_flag():
