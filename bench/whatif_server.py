@@ -29,6 +29,9 @@ Two more take a lever of issue 12 back out, to measure it in the same run as the
 - fullanswer: every answer through the full answer runnable, never chains/answer.py's lean path.
 - parser: the answer parser builds a ChatGeneration per chunk again (chains/parsers.py).
 - ssewriter: /api/chat's events written through sse-starlette's ServerSentEvent and json.dumps.
+- localsearch: the embedded store's search as qdrant-client ships it (no sparse index, cosine
+  re-normalising every stored vector, payloads deep-copied): clients/patches/qdrant_local_search.py
+  not installed. The baseline app runs local mode as shipped.
 
     BENCH_WHATIF_FIXES=blas,parse,pool python -m bench.whatif_server   (env vars as server.py)
 """
@@ -128,6 +131,12 @@ def _undo_sse_writer() -> None:
     chat_api.sse_event = sse_event
 
 
+def _undo_local_search() -> None:
+    from clients import factory
+
+    factory.speed_up_local_search = lambda: False
+
+
 def _undo_lean_answer() -> None:
     from chains import conversation
 
@@ -137,7 +146,7 @@ def _undo_lean_answer() -> None:
 FIXES = {"blas": _fix_blas, "parse": _fix_parse, "pool": _fix_pool,
          "sdkstream": _undo_stream_reader, "nofreeze": _undo_freeze,
          "aggregator": _undo_quiet_routes, "fullanswer": _undo_lean_answer, "parser": _undo_parser,
-         "ssewriter": _undo_sse_writer}
+         "ssewriter": _undo_sse_writer, "localsearch": _undo_local_search}
 
 
 def apply(names: str) -> list[str]:

@@ -11,6 +11,7 @@ from qdrant_client import QdrantClient
 
 from clients.cohere_http import pooled_http_client, use_pooled_client
 from clients.embeddings import OfflineEmbeddings, cohere_embeddings
+from clients.patches.qdrant_local_search import speed_up_local_search
 from config.settings import Settings
 
 
@@ -72,6 +73,7 @@ def make_qdrant(settings: Settings) -> QdrantClient:
         api_key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
         return QdrantClient(url=settings.qdrant_url, api_key=api_key, timeout=10)
     settings.embedded_qdrant_path.mkdir(parents=True, exist_ok=True)
+    speed_up_local_search()  # clients/patches/qdrant_local_search.py
     return QdrantClient(path=str(settings.embedded_qdrant_path))
 
 

@@ -32,6 +32,8 @@ NOT_IMPORTED = {
 PATCHED = {
     "cohere": "clients/patches/cohere_stream_events.py, clients/patches/cohere_embed_decoding.py, "
     "clients/cohere_http.py, clients/cohere_chat.py (the response wrapper's httpx response)",
+    "qdrant-client": "clients/patches/qdrant_local_search.py replaces three functions of the "
+    "embedded store (local mode)",
     "langchain-cohere": "clients/patches/cohere_embed_decoding.py subclasses CohereEmbeddings; "
     "clients/cohere_http.py replaces its async_client; clients/cohere_chat.py subclasses ChatCohere "
     "and reuses get_cohere_chat_request_v2",
