@@ -11,6 +11,9 @@ written to SQLite. Routes speak the wire formats the load generator reads: /chat
 /chat/stream (LangServe's shapes) and /api/chat (the widget's events). No rate limiter, no
 metrics, no request logging: that is part of what the app adds. Like server.py, it keeps
 OpenBLAS on the calling thread (on 2 vCPUs its spinning worker costs more CPU than it saves).
+qdrant-client's local mode runs as shipped; with BENCH_BASELINE_INDEXED_SEARCH=1 it gets the
+app's embedded-search patch too (clients/patches/qdrant_local_search.py), for a like-for-like
+run that leaves the store out of the comparison.
 
     PORT=… DATA_DIR=… COHERE_API_KEY=… COHERE_BASE_URL=… python -m bench.baseline_app
 """
@@ -55,6 +58,10 @@ state: dict[str, Any] = {}
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    if ENV.get("BENCH_BASELINE_INDEXED_SEARCH") == "1":  # the like-for-like run (RESULTS.md)
+        from clients.patches.qdrant_local_search import speed_up_local_search
+
+        speed_up_local_search()
     qdrant = QdrantClient(path=str(DATA_DIR / "qdrant"))
     vectors = qdrant.get_collection(COLLECTION).config.params.vectors
     db = sqlite3.connect(DATA_DIR / "baseline.sqlite3", isolation_level=None)

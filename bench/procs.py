@@ -58,7 +58,8 @@ def raise_nofile() -> int:
 
 def base_env(**extra: object) -> dict[str, str]:
     """A minimal environment, so none of the caller's settings leak into a child."""
-    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "VIRTUAL_ENV", "TERM")
+    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "VIRTUAL_ENV", "TERM",
+            "BENCH_BASELINE_INDEXED_SEARCH")  # the baseline with our embedded-search patch
     env = {k: v for k, v in os.environ.items() if k in keep}
     env["PYTHONUNBUFFERED"] = "1"
     env.update({k: str(v) for k, v in extra.items() if v is not None})
