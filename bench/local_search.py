@@ -15,9 +15,6 @@ from __future__ import annotations
 
 import argparse
 import time
-from contextlib import contextmanager
-
-from qdrant_client.local import local_collection
 
 from bench.eval.embed_cache import CachedEmbedder
 from bench.eval.served import CachedEmbeddings, IngestedBook, gold_questions
@@ -25,21 +22,6 @@ from bench.eval_served import MODEL_DIR, MODEL_ID, OUT, book_source
 from clients.patches import qdrant_local_search
 
 BOOKS = ("mohsin-raza", "farheenzehra99", "alinayasmeen")
-OWNERS = {"calculate_distance_sparse": local_collection, "calculate_distance": local_collection,
-          "_get_payload": local_collection.LocalCollection}
-
-
-@contextmanager
-def library_search():
-    """qdrant-client's local mode as shipped, for the block."""
-    ours = {name: getattr(owner, name) for name, owner in OWNERS.items()}
-    for name, owner in OWNERS.items():
-        setattr(owner, name, qdrant_local_search.original(name))
-    try:
-        yield
-    finally:
-        for name, owner in OWNERS.items():
-            setattr(owner, name, ours[name])
 
 
 def _searches(retriever, golds, vectors) -> tuple[float, list]:
@@ -82,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
                 vectors = [book.embeddings.embed_query(g.q) for g in golds]
                 totals = {"library": 0.0, "patched": 0.0}
                 for _ in range(args.rounds):
-                    with library_search():
+                    with qdrant_local_search.as_shipped():
                         cpu, expected = _searches(retriever, golds, vectors)
                     totals["library"] += cpu
                     cpu, results = _searches(retriever, golds, vectors)

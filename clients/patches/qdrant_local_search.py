@@ -32,7 +32,8 @@ from __future__ import annotations
 import copy
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -130,6 +131,27 @@ def original(name: str) -> Any:
     return getattr(local_collection, _SAVED)[name]
 
 
+def _owners() -> dict[str, Any]:
+    from qdrant_client.local import local_collection
+
+    return {"calculate_distance_sparse": local_collection, "calculate_distance": local_collection,
+            "_get_payload": getattr(local_collection, "LocalCollection", None)}
+
+
+@contextmanager
+def as_shipped() -> Iterator[None]:
+    """qdrant-client's own local search for the block (to compare against; installed first)."""
+    owners = _owners()
+    ours = {name: getattr(owner, name) for name, owner in owners.items()}
+    for name, owner in owners.items():
+        setattr(owner, name, original(name))
+    try:
+        yield
+    finally:
+        for name, owner in owners.items():
+            setattr(owner, name, ours[name])
+
+
 def speed_up_local_search() -> bool:
     """Install the three replacements (idempotent); False, with one warning per piece left
     alone, when this qdrant-client release does not have what it replaces."""
@@ -141,13 +163,11 @@ def speed_up_local_search() -> bool:
         if hasattr(local_collection, _SAVED):
             return len(getattr(local_collection, _SAVED)) == 3
         saved: dict[str, Any] = {}
-        collection = getattr(local_collection, "LocalCollection", None)
-        targets = (
-            (local_collection, "calculate_distance_sparse", indexed_distance_sparse),
-            (local_collection, "calculate_distance", normalised_query_distance),
-            (collection, "_get_payload", _get_payload),
-        )
-        for owner, name, replacement in targets:
+        replacements = {"calculate_distance_sparse": indexed_distance_sparse,
+                        "calculate_distance": normalised_query_distance,
+                        "_get_payload": _get_payload}
+        for name, owner in _owners().items():
+            replacement = replacements[name]
             current = getattr(owner, name, None)
             if not callable(current):
                 log.warning("embedded Qdrant %s left to qdrant-client: its internals changed", name)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import random
-from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -18,26 +17,6 @@ WORDS = ("robot ros node topic publisher subscriber urdf joint link sensor lidar
          "gazebo isaac simulation launch package workspace service action message qos "
          "humanoid balance gait control torque policy vision language plan").split()
 DIM = 16
-
-
-def _owners():
-    return {"calculate_distance_sparse": local_collection,
-            "calculate_distance": local_collection,
-            "_get_payload": local_collection.LocalCollection}
-
-
-@contextmanager
-def library_search():
-    """qdrant-client's own code for the block."""
-    owners = _owners()
-    ours = {name: getattr(owner, name) for name, owner in owners.items()}
-    for name, owner in owners.items():
-        setattr(owner, name, patch.original(name))
-    try:
-        yield
-    finally:
-        for name, owner in owners.items():
-            setattr(owner, name, ours[name])
 
 
 def _point(i: int, rng: random.Random) -> models.PointStruct:
@@ -86,7 +65,7 @@ def _same_as_the_library(client: QdrantClient, rng: random.Random, where=None) -
     for _ in range(30):
         text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 6)))
         ours = _sparse(client, text, where)
-        with library_search():
+        with patch.as_shipped():
             theirs = _sparse(client, text, where)
         assert ours == theirs, text  # same ids, same order, the same float scores
 
@@ -114,7 +93,7 @@ def test_hybrid_search_matches_the_library_with_equal_payloads(client):
         text = " ".join(rng.choice(WORDS) for _ in range(3))
         dense = [rng.uniform(-1, 1) for _ in range(DIM)]
         ours = _hybrid(client, text, dense)
-        with library_search():
+        with patch.as_shipped():
             theirs = _hybrid(client, text, dense)
         assert [p.id for p in ours] == [p.id for p in theirs]
         assert np.allclose([p.score for p in ours], [p.score for p in theirs], atol=1e-6)
@@ -159,7 +138,7 @@ def test_an_unchanged_collection_is_indexed_once(client, monkeypatch):
 def unpatched(monkeypatch):
     """The library as shipped, for a fresh install; restored afterwards."""
     assert patch.speed_up_local_search()
-    for name, owner in _owners().items():
+    for name, owner in patch._owners().items():
         monkeypatch.setattr(owner, name, patch.original(name))
     monkeypatch.delattr(local_collection, patch._SAVED)
 
