@@ -31,7 +31,8 @@ NOT_IMPORTED = {
 # Libraries whose internals our patches use: pinned exactly in pyproject.toml.
 PATCHED = {
     "cohere": "clients/patches/cohere_stream_events.py, clients/patches/cohere_embed_decoding.py, "
-    "clients/cohere_http.py, clients/cohere_chat.py (the response wrapper's httpx response)",
+    "clients/cohere_http.py, clients/cohere_chat.py (the response wrapper's httpx response), "
+    "clients/rerank.py (the HTTP wrapper of cohere_embed_decoding.py)",
     "langchain-cohere": "clients/patches/cohere_embed_decoding.py subclasses CohereEmbeddings; "
     "clients/cohere_http.py replaces its async_client; clients/cohere_chat.py subclasses ChatCohere "
     "and reuses get_cohere_chat_request_v2",
