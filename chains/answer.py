@@ -89,6 +89,14 @@ def events_streamed(config: RunnableConfig) -> bool:
     return any(isinstance(h, _Streaming) for h in callbacks or ())
 
 
+def stream_listener(handlers: Sequence[Any]) -> Any:
+    """The stream_events / stream_log handler among a run's handlers (it taps the run's output),
+    None when there is none, and `False` when langchain-core moved the class we look for."""
+    if _Streaming is None:
+        return False
+    return next((h for h in handlers if isinstance(h, _Streaming)), None)
+
+
 def lean_answerer(llm: BaseChatModel, book_title: str = BOOK_TITLE) -> LeanAnswer:
     """answer_inputs → streamed answer text, as build_answer_chain streams it, with only the
     prompt's and the model's runs (see the module docstring)."""

@@ -11,7 +11,7 @@ so the passage's own sections come first (see chains/focus_retriever.py).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from langchain_core.documents import Document
@@ -22,9 +22,14 @@ from langchain_core.runnables import (
     RunnableConfig,
     RunnableGenerator,
 )
+from langchain_core.runnables.config import (
+    ensure_config,
+    get_async_callback_manager_for_config,
+    patch_config,
+)
 
 from chains import names
-from chains.answer import LeanAnswer, answer_inputs, events_streamed
+from chains.answer import LeanAnswer, answer_inputs, events_streamed, stream_listener
 from chains.inputs import SESSION_ID_SPEC, ChatInput
 from chains.prompt_budget import trim_history
 from chains.sources import source_list
@@ -32,11 +37,55 @@ from stores.history import HistoryStore, answer_id, new_turn, parse_session_id
 
 
 class _ConversationRunnable(RunnableGenerator):
-    """A generator runnable that declares the session_id it reads from the config."""
+    """A generator runnable that declares the session_id it reads from the config, and streams
+    its chunks without langchain-core's asyncio task per chunk.
+
+    RunnableGenerator's stream (`_atransform_stream_with_config`) takes every chunk in a task of
+    its own, so that code called without a config still finds this run in its context. The
+    conversation passes its config to every step, so `astream` here makes the same run (start
+    with deferred input, the stream_events / stream_log tap, end or error with input and output)
+    and reads the generator directly: one task switch per token fewer (bench/RESULTS.md, issue
+    12, round 2). Should langchain-core move the tap's class, the library's own stream is used."""
+
+    def __init__(self, converse: Callable[..., AsyncIterator[str]], *, name: str) -> None:
+        super().__init__(converse, name=name)
+        self._converse = converse
 
     @property
     def config_specs(self) -> list[ConfigurableFieldSpec]:
         return [SESSION_ID_SPEC]
+
+    async def astream(
+        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> AsyncIterator[str]:
+        config = ensure_config(config)
+        manager = get_async_callback_manager_for_config(config)
+        listener = stream_listener(manager.handlers)
+        if listener is False or kwargs:
+            async for chunk in super().astream(input, config, **kwargs):
+                yield chunk
+            return
+        run = await manager.on_chain_start(
+            None, {"input": ""}, name=config.get("run_name") or self.get_name(),
+            run_id=config.pop("run_id", None), defers_inputs=True,
+        )
+        stream = self._converse(_one(input), patch_config(config, callbacks=run.get_child()))
+        chunks = stream if listener is None else listener.tap_output_aiter(run.run_id, stream)
+        parts: list[str] = []
+        try:
+            async for chunk in chunks:
+                yield chunk
+                parts.append(chunk)
+        except BaseException as exc:
+            await run.on_chain_error(exc, inputs=input)
+            raise
+        finally:
+            await stream.aclose()
+        await run.on_chain_end("".join(parts) if parts else None, inputs=input)
+
+
+async def _one(value: Any) -> AsyncIterator[Any]:
+    yield value
 
 
 def build_rag_chain(

@@ -2,9 +2,10 @@
 
 Why: per streamed token, the SDK decodes the SSE line, validates the event into pydantic models
 (the union of twelve event types), and langchain-cohere builds a message chunk that then goes
-through every runnable layer and callback of the chain. This subclass lets the SDK build and send
-the request exactly as before (same body, headers, retries and HTTP errors), then reads the
-response body itself: one `orjson.loads` per event, no pydantic, and every text delta already
+through every runnable layer and callback of the chain. This subclass sends the request through
+the SDK's own HTTP wrapper (same body, headers, timeout and HTTP errors; a body of text messages
+is written as plain JSON, without the SDK's walk of each message model's type hints), then reads
+the response body itself: one `orjson.loads` per event, no pydantic, and every text delta already
 received in the same network read goes out as one chunk. Nothing waits for more text to arrive,
 so no token is delayed; under load, when several deltas are buffered by the time the event loop
 gets to the stream, the layers above run once for all of them (bench/RESULTS.md, issue 12).
@@ -21,16 +22,20 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 import orjson
+from cohere.core.api_error import ApiError
 from cohere.core.http_response import BaseHttpResponse
 from langchain_cohere import ChatCohere
 from langchain_cohere.chat_models import get_cohere_chat_request_v2
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun
 from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk
+
+from clients.patches.cohere_embed_decoding import sdk_http
 
 log = logging.getLogger("bookchat")
 
@@ -62,13 +67,59 @@ class StreamingChatCohere(ChatCohere):
             async for chunk in super()._astream(messages, stop, run_manager, **kwargs):
                 yield chunk
             return
-        raw_client = self.async_client.v2.with_raw_response
-        async with raw_client.chat_stream(**request) as raw:
-            response: httpx.Response = getattr(raw, _RESPONSE_ATTR)
+        async with self._response(request) as response:
             async for chunk in stream_chunks(response.aiter_bytes()):
                 if run_manager is not None:
                     await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                 yield chunk
+
+    @asynccontextmanager
+    async def _response(self, request: dict[str, Any]) -> AsyncIterator[httpx.Response]:
+        """The /v2/chat response, sent by the SDK's HTTP wrapper with a body of plain JSON when
+        the request is text messages and plain values (the raw client otherwise walks the type
+        hints of every message model twice per request), else by the SDK's raw client. An error
+        status raises the SDK's ApiError with its status, headers and body, as the SDK does."""
+        http = sdk_http(self.async_client, "chat", "stream")
+        body = plain_body(request) if http is not None else None
+        if body is None:
+            async with self.async_client.v2.with_raw_response.chat_stream(**request) as raw:
+                yield getattr(raw, _RESPONSE_ATTR)
+            return
+        async with http.stream(
+            "v2/chat", method="POST", json=body, headers={"content-type": "application/json"},
+        ) as response:
+            if not 200 <= response.status_code < 300:
+                await response.aread()
+                try:
+                    detail: Any = response.json()
+                except ValueError:
+                    detail = response.text
+                raise ApiError(
+                    status_code=response.status_code, headers=dict(response.headers), body=detail
+                )
+            yield response
+
+
+def plain_body(request: dict[str, Any]) -> dict[str, Any] | None:
+    """The JSON the SDK sends for `request` (langchain-cohere's), when its messages are text
+    messages with only a role and content and its other values are plain; else None."""
+    messages = []
+    for message in request.get("messages") or ():
+        fields = getattr(message, "model_fields_set", None)
+        content = getattr(message, "content", None)
+        if fields != {"role", "content"} or not isinstance(content, str):
+            return None
+        messages.append({"role": message.role, "content": content})
+    body: dict[str, Any] = {"messages": messages}
+    for key, value in request.items():
+        if key == "messages" or value is None:
+            continue
+        if not isinstance(value, str | int | float | bool | list) or (
+            isinstance(value, list) and not all(isinstance(v, str) for v in value)
+        ):
+            return None
+        body[key] = value
+    return {**body, "stream": True}
 
 
 async def stream_chunks(body: AsyncIterator[bytes]) -> AsyncIterator[ChatGenerationChunk]:

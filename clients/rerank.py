@@ -9,6 +9,10 @@ A reranker is an optional improvement, so its failures are never the reader's: a
 error status or a dropped connection returns None (the caller keeps its own order), logs one
 warning line and calls every fallback listener (the app's metrics count them). The SDK's own
 retries are off for this call: waiting seconds for a better order is worse than the fused one.
+
+The async call's answer is read as JSON, not built into the SDK's models (a type-hint walk per
+result, ~10% of the event loop's time per answer: bench/RESULTS.md, issue 12, round 2); the SDK's
+own HTTP wrapper still sends it (clients/patches/cohere_embed_decoding.py says how and when not).
 """
 
 from __future__ import annotations
@@ -19,11 +23,15 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 import httpx
+from cohere.core.api_error import ApiError
 from pydantic import SecretStr
+
+from clients.patches.cohere_embed_decoding import sdk_http
 
 log = logging.getLogger("bookchat.rerank")
 
 Order = list[tuple[int, float]]  # (candidate index, relevance), best first
+Scores = list[tuple[Any, Any]]  # (index, relevance_score) of each result, as the API sent them
 _listeners: list[weakref.ref[Callable[[str], None]]] = []
 
 
@@ -102,26 +110,56 @@ class CohereReranker:
         except Exception as exc:  # any failure: keep the fused order
             fallback(failure_reason(exc))
             return None
-        return _order(response, len(texts))
+        return _order(_scores(response), len(texts))
 
     async def arerank(self, query: str, texts: Sequence[str]) -> Order | None:
         try:
-            response = await self._async.rerank(
-                model=self.model, query=query, documents=list(texts), top_n=len(texts),
-                request_options=self._options(),
-            )
+            scores = await self._ascores(query, list(texts))
         except Exception as exc:  # any failure: keep the fused order
             fallback(failure_reason(exc))
             return None
-        return _order(response, len(texts))
+        return _order(scores, len(texts))
+
+    async def _ascores(self, query: str, documents: list[str]) -> Scores:
+        """The SDK's request, its answer read as JSON; the SDK's own call when we cannot."""
+        http = sdk_http(self._async, "rerank")
+        if http is None:
+            response = await self._async.rerank(
+                model=self.model, query=query, documents=documents, top_n=len(documents),
+                request_options=self._options(),
+            )
+            return _scores(response)
+        response = await http.request(
+            "v2/rerank",
+            method="POST",
+            json={"model": self.model, "query": query, "documents": documents,
+                  "top_n": len(documents)},
+            headers={"content-type": "application/json"},
+            request_options=self._options(),
+        )
+        if not 200 <= response.status_code < 300:
+            raise ApiError(
+                status_code=response.status_code, headers=dict(response.headers),
+                body=response.text,
+            )
+        results = response.json().get("results")
+        return [
+            (r.get("index"), r.get("relevance_score"))
+            for r in results if isinstance(r, dict)
+        ] if isinstance(results, list) else []
 
 
-def _order(response: Any, count: int) -> Order | None:
-    """The (index, relevance) pairs of a rerank response; None if it names no valid index."""
+def _scores(response: Any) -> Scores:
+    """The (index, relevance_score) pairs of the SDK's rerank response."""
+    return [(r.index, r.relevance_score) for r in getattr(response, "results", None) or []]
+
+
+def _order(scores: Scores, count: int) -> Order | None:
+    """The valid (index, relevance) pairs, best first as sent; None if there is none."""
     order = [
-        (r.index, float(r.relevance_score))
-        for r in getattr(response, "results", None) or []
-        if isinstance(r.index, int) and 0 <= r.index < count
+        (index, float(score))
+        for index, score in scores
+        if isinstance(index, int) and 0 <= index < count and isinstance(score, int | float)
     ]
     if not order:
         fallback("empty")

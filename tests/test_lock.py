@@ -31,7 +31,8 @@ NOT_IMPORTED = {
 # Libraries whose internals our patches use: pinned exactly in pyproject.toml.
 PATCHED = {
     "cohere": "clients/patches/cohere_stream_events.py, clients/patches/cohere_embed_decoding.py, "
-    "clients/cohere_http.py, clients/cohere_chat.py (the response wrapper's httpx response)",
+    "clients/cohere_http.py, clients/cohere_chat.py (the response wrapper's httpx response), "
+    "clients/rerank.py (the HTTP wrapper of cohere_embed_decoding.py)",
     "qdrant-client": "clients/patches/qdrant_local_search.py replaces three functions of the "
     "embedded store (local mode)",
     "langchain-cohere": "clients/patches/cohere_embed_decoding.py subclasses CohereEmbeddings; "

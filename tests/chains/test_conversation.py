@@ -189,3 +189,27 @@ async def test_the_lean_answer_streams_the_same_text_and_stream_events_get_every
     started, text = await event_runs(lean)
     assert names.ANSWER in started and names.ANSWER_PARSER in started
     assert text == "".join(expected)
+
+
+async def test_the_chat_run_streams_as_langchain_cores_own_stream_would(history, monkeypatch):
+    from langchain_core.runnables import RunnableGenerator
+
+    from chains.conversation import _ConversationRunnable
+
+    async def log_of(chain) -> tuple[list, str]:
+        streamed, final = [], None
+        async for patch in chain.astream_log({"question": "IMU?"}, _config(str(uuid.uuid4()))):
+            for op in patch.ops:
+                if op["path"] == "/streamed_output/-":
+                    streamed.append(op["value"])
+                if op["path"] == "/final_output":
+                    final = op["value"]
+        return streamed, final
+
+    chain, _ = _chain(history)
+    ours = await log_of(chain)
+    text = await chain.ainvoke({"question": "IMU?"}, _config(str(uuid.uuid4())))
+    monkeypatch.setattr(_ConversationRunnable, "astream", RunnableGenerator.astream)
+    assert await log_of(chain) == ours  # the same streamed and final output as the library's
+    assert await chain.ainvoke({"question": "IMU?"}, _config(str(uuid.uuid4()))) == text
+    assert "".join(ours[0]) == text != ""

@@ -129,3 +129,35 @@ async def test_requests_with_tools_take_langchain_coheres_path(cohere, monkeypat
     model = _model(StreamingChatCohere, cohere.url).bind(tools=[tool])
     await _collect(model)
     assert calls and calls[0].get("tools")
+
+
+async def test_a_conversation_goes_out_as_the_sdk_writes_it(cohere):
+    from langchain_core.messages import AIMessage
+
+    talk = [*MESSAGES, AIMessage("It measures motion."), HumanMessage("And a lidar?")]
+    for cls in (StreamingChatCohere, ChatCohere):
+        model = _model(cls, cohere.url).bind(stop=["END"])
+        assert [c async for c in model.astream(talk)]
+    ours, sdks = (r.body for r in cohere.requests_to("/v2/chat"))
+    assert ours == sdks and ours["messages"][2] == {"role": "assistant",
+                                                    "content": "It measures motion."}
+
+
+async def test_a_wrapper_that_no_longer_takes_our_arguments_leaves_it_to_the_raw_client(
+    cohere, caplog, monkeypatch
+):
+    from clients.patches import cohere_embed_decoding as decoding
+
+    # as if a release renamed one of the arguments we pass: the SDK's stream lacks it
+    monkeypatch.setattr(decoding, "_warned", [])
+    monkeypatch.setattr(decoding, "_REQUEST_ARGUMENTS", {"method", "json_body", "headers"})
+    decoding._takes_our_arguments.cache_clear()
+    try:
+        for _ in range(2):
+            text = "".join(c.content for c in await _collect(_model(StreamingChatCohere,
+                                                                    cohere.url)))
+            assert text != ""
+    finally:
+        decoding._takes_our_arguments.cache_clear()
+    warned = [r for r in caplog.records if "chat decoding left to the SDK" in r.getMessage()]
+    assert len(warned) == 1 and len(cohere.requests_to("/v2/chat")) == 2

@@ -89,3 +89,27 @@ def test_listeners_are_held_weakly(counted):
     assert counted.reasons == ["timeout"]  # the live one still counts
     live = [ref() for ref in rerank._listeners]
     assert None not in live and counted.count in live
+
+
+async def test_the_async_answer_read_as_json_matches_the_sdk_path(cohere, counted):
+    reranker = _reranker(cohere)
+    ours = await reranker.arerank("What does an IMU measure?", TEXTS)
+    assert ours == reranker.rerank("What does an IMU measure?", TEXTS)  # the SDK's own decoding
+    mine, sdks = cohere.requests_to("/v2/rerank")
+    assert mine.body == {k: v for k, v in sdks.body.items() if v is not None}
+    assert mine.headers.get("x-client-name") == sdks.headers.get("x-client-name")
+    assert counted.reasons == []
+
+
+async def test_without_the_sdk_http_wrapper_the_sdk_call_with_one_warning(
+    cohere, counted, caplog, monkeypatch
+):
+    from clients.patches import cohere_embed_decoding as decoding
+
+    monkeypatch.setattr(decoding, "_warned", [])
+    reranker = _reranker(cohere)
+    monkeypatch.delattr(reranker._async, "_client_wrapper")
+    for _ in range(2):
+        assert (await reranker.arerank("IMU acceleration", TEXTS))[0][0] in (1, 2)
+    warned = [r for r in caplog.records if "rerank decoding left to the SDK" in r.getMessage()]
+    assert len(warned) == 1 and counted.reasons == []
