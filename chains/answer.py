@@ -81,12 +81,10 @@ def build_answer_chain(llm: BaseChatModel, book_title: str = BOOK_TITLE) -> Runn
 def events_streamed(config: RunnableConfig) -> bool:
     """Whether a stream_events / stream_log client listens to this call's runs (or we cannot
     tell: then the answer must be the full runnable)."""
-    if _Streaming is None:
-        return True
     callbacks = config.get("callbacks")
     if isinstance(callbacks, BaseCallbackManager):
         callbacks = callbacks.handlers
-    return any(isinstance(h, _Streaming) for h in callbacks or ())
+    return stream_listener(callbacks or ()) is not None  # False (cannot tell) counts as yes
 
 
 def stream_listener(handlers: Sequence[Any]) -> Any:
