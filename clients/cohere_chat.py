@@ -27,7 +27,6 @@ from typing import Any
 
 import httpx
 import orjson
-from cohere.core.api_error import ApiError
 from cohere.core.http_response import BaseHttpResponse
 from langchain_cohere import ChatCohere
 from langchain_cohere.chat_models import get_cohere_chat_request_v2
@@ -35,7 +34,7 @@ from langchain_core.callbacks import AsyncCallbackManagerForLLMRun
 from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk
 
-from clients.patches.cohere_embed_decoding import sdk_http
+from clients.patches.cohere_embed_decoding import api_error, response_body, sdk_http
 
 log = logging.getLogger("bookchat")
 
@@ -90,13 +89,7 @@ class StreamingChatCohere(ChatCohere):
         ) as response:
             if not 200 <= response.status_code < 300:
                 await response.aread()
-                try:
-                    detail: Any = response.json()
-                except ValueError:
-                    detail = response.text
-                raise ApiError(
-                    status_code=response.status_code, headers=dict(response.headers), body=detail
-                )
+                raise api_error(response, response_body(response))
             yield response
 
 

@@ -23,10 +23,9 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 import httpx
-from cohere.core.api_error import ApiError
 from pydantic import SecretStr
 
-from clients.patches.cohere_embed_decoding import sdk_http
+from clients.patches.cohere_embed_decoding import api_error, sdk_http
 
 log = logging.getLogger("bookchat.rerank")
 
@@ -138,10 +137,7 @@ class CohereReranker:
             request_options=self._options(),
         )
         if not 200 <= response.status_code < 300:
-            raise ApiError(
-                status_code=response.status_code, headers=dict(response.headers),
-                body=response.text,
-            )
+            raise api_error(response, response.text)
         results = response.json().get("results")
         return [
             (r.get("index"), r.get("relevance_score"))

@@ -58,6 +58,20 @@ def sdk_http(client: Any, purpose: str = "embed", method: str = "request") -> An
     return http
 
 
+def response_body(response: Any) -> Any:
+    """A read response's body as JSON, or its text when it is not JSON."""
+    try:
+        return response.json()
+    except ValueError:
+        return response.text
+
+
+def api_error(response: Any, body: Any) -> ApiError:
+    """The SDK's ApiError for an error response sent through its HTTP wrapper: status, headers
+    and body, as the SDK raises it (also for clients/rerank.py and clients/cohere_chat.py)."""
+    return ApiError(status_code=response.status_code, headers=dict(response.headers), body=body)
+
+
 class FastCohereEmbeddings(CohereEmbeddings):
     """The same embeddings; aembed_query / aembed_documents skip the SDK's model building."""
 
@@ -78,14 +92,9 @@ class FastCohereEmbeddings(CohereEmbeddings):
             json={key: value for key, value in body.items() if value is not None},
             headers={"content-type": "application/json"},
         )
-        try:
-            data = response.json()
-        except ValueError:
-            data = response.text
+        data = response_body(response)
         if not 200 <= response.status_code < 300:
-            raise ApiError(
-                status_code=response.status_code, headers=dict(response.headers), body=data
-            )
+            raise api_error(response, data)
         embeddings = data["embeddings"]
         if isinstance(embeddings, list):  # the embeddings_floats shape
             return [[float(x) for x in vector] for vector in embeddings]
