@@ -26,6 +26,7 @@ from bench.eval.embed_cache import CachedEmbedder
 from bench.eval.served import CachedEmbeddings, Gold, IngestedBook, Scores, gold_questions
 from bench.eval_served import BOOKS, MODEL_DIR, MODEL_ID, OUT, book_source
 from book import load_book
+from book.content import page_path
 from clients.lexical import query_vector
 
 PAGE_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.8)
@@ -43,10 +44,8 @@ def page_texts(docs_dir, with_headings: bool) -> dict[str, str]:
             page["sections"].append(meta["section"])
     out = {}
     for path, page in pages.items():
-        crumbs = [*page["meta"]["breadcrumbs"], page["meta"]["title"]]
-        if len(crumbs) > 1 and crumbs[-2] == crumbs[-1]:
-            crumbs.pop()
-        parts = [" > ".join(crumbs), page["meta"]["description"]]
+        meta = page["meta"]
+        parts = [" > ".join(page_path(meta["breadcrumbs"], meta["title"])), meta["description"]]
         if with_headings:
             parts.append("; ".join(page["sections"]))
         out[path] = "\n\n".join(p for p in parts if p)[:1200]

@@ -15,7 +15,7 @@ from langchain_core.documents import Document
 
 from book.categories import CategoryLabels
 from book.chunking import split_text
-from book.content import render_page_content
+from book.content import page_path, render_page_content
 from book.pages import doc_files, read_doc
 from book.routes import doc_slug, page_url
 from book.sections import Section
@@ -145,10 +145,7 @@ def _id_anchor(section: Section, part: int, seen: set[tuple[str, int]]) -> str:
 
 
 def _heading_path(page: _Page, section: Section) -> list[str]:
-    crumbs = page.breadcrumbs
-    if crumbs and crumbs[-1].strip().casefold() == page.title.strip().casefold():
-        crumbs = crumbs[:-1]  # a folder's index page (README, index) is named after its folder
-    return [*crumbs, page.title, *section.trail]
+    return [*page_path(page.breadcrumbs, page.title), *section.trail]
 
 
 def _split(page: _Page, section: Section, size: int, overlap: int) -> list[str]:
