@@ -50,17 +50,17 @@ from bench.eval.served import (
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 QUESTIONS = ROOT / "bench" / "questions"
+OUT = ROOT / "bench" / "out"
 BOOKS = {
     "alinayasmeen": (SHARED / "corpus-eval" / "alinayasmeen", None),
     "farheenzehra99": (SHARED / "corpus" / "farheenzehra99", QUESTIONS / "farheenzehra99.jsonl"),
     "mohsin-raza": (SHARED / "corpus" / "mohsin-raza", QUESTIONS / "mohsin-raza.jsonl"),
     # built at run time by bench/eval/author_sets.py from the shared copy (never committed)
-    "mohsin-raza-authors": (ROOT / "bench" / "out" / "authors" / "mohsin-raza", None),
+    "mohsin-raza-authors": (OUT / "authors" / "mohsin-raza", None),
 }
 AUTHOR_SETS = {"mohsin-raza-authors": SHARED / "corpus" / "mohsin-raza"}
 MODEL_DIR = ROOT / "data" / "models" / "all-MiniLM-L6-v2-int8"
 MODEL_ID = "all-MiniLM-L6-v2-int8"
-OUT = ROOT / "bench" / "out"
 KEYS = {
     "k": "retrieval_k",
     "cap": "retrieval_page_cap",

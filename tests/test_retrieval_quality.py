@@ -17,11 +17,8 @@ The embeddings are cached in bench/out/embeddings.sqlite (git-ignored, shared wi
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from bench.eval import author_sets
 from bench.eval.embed_cache import CachedEmbedder
 from bench.eval.served import (
     CachedEmbeddings,
@@ -31,38 +28,28 @@ from bench.eval.served import (
     naive_rankings,
     served_rankings,
 )
+from bench.eval_served import AUTHOR_SETS, BOOKS, OUT, book_source
 from clients.embedded_model import MODEL_NAME
-from tests.conftest import MODEL_DIR, PROJECT
+from tests.conftest import MODEL_DIR
 
-SHARED = PROJECT.parent / "shared"
-
-
-def _development_book(tmp: Path) -> Path:
-    return SHARED / "corpus-eval" / "alinayasmeen"
-
-
-def _mohsin_raza_authors(tmp: Path) -> Path:
-    return author_sets.build(SHARED / "corpus" / "mohsin-raza", tmp / "mohsin-raza-authors")
-
-
-# book: (where it comes from, min context recall, min MRR, min MRR over naive), as measured
+# book (bench/eval_served.py): (min context recall, min MRR, min MRR over naive), as measured
 # on 2026-12-02 (RESULTS.md): alinayasmeen 0.94 / 0.781 / +0.187; authors 1.00 / 0.960 / +0.038
-BOOKS = {
-    "alinayasmeen": (SHARED / "corpus-eval" / "alinayasmeen", _development_book, 0.92, 0.75, 0.14),
-    "mohsin-raza-authors": (SHARED / "corpus" / "mohsin-raza", _mohsin_raza_authors, 0.95, 0.93, 0.02),
+BARS = {
+    "alinayasmeen": (0.92, 0.75, 0.14),
+    "mohsin-raza-authors": (0.95, 0.93, 0.02),
 }
 
 
-@pytest.fixture(scope="module", params=list(BOOKS))
-def book(request, offline_embeddings, tmp_path_factory):
-    source, make, *bars = BOOKS[request.param]
+@pytest.fixture(scope="module", params=list(BARS))
+def book(request, offline_embeddings):
+    source = AUTHOR_SETS.get(request.param, BOOKS[request.param][0])
     if not source.is_dir():
         pytest.skip(f"book not found at {source}")
-    root = make(tmp_path_factory.mktemp(request.param))
+    root, questions = book_source(request.param)  # an author set is cut out of its book first
     cache = CachedEmbedder(lambda: offline_embeddings, MODEL_NAME,
-                           PROJECT / "bench" / "out" / "embeddings.sqlite")
+                           OUT / "embeddings.sqlite")
     assert MODEL_DIR.is_dir()
-    golds = gold_questions(root, None)
+    golds = gold_questions(root, questions)
     try:
         naive = Scores.of(golds, *naive_rankings(root / "docs", golds, cache, 4))
         ingested = IngestedBook(root / "docs", CachedEmbeddings(cache, MODEL_NAME))
@@ -72,7 +59,7 @@ def book(request, offline_embeddings, tmp_path_factory):
             ingested.close()
     finally:
         cache.close()
-    return naive, served, bars
+    return naive, served, BARS[request.param]
 
 
 def test_the_model_gets_an_answering_page_for_most_author_questions(book):
