@@ -98,13 +98,14 @@ def indexed_distance_sparse(
 def normalised_query_distance(query: Any, vectors: Any, distance_type: Any) -> Any:
     """`calculate_distance`; a cosine search does not re-normalise the stored vectors."""
     from qdrant_client.http import models
+    from qdrant_client.local.distances import EPSILON
 
     if distance_type != models.Distance.COSINE or np.ndim(query) != 1:
         return original("calculate_distance")(query, vectors, distance_type)
     if np.isnan(query).any():
         raise ValueError("Query vector must not contain NaN")
     norm = np.linalg.norm(query)
-    return np.dot(vectors, query / (norm if norm != 0.0 else np.float32(1.1920929e-7)))
+    return np.dot(vectors, query / (norm if norm != 0.0 else np.float32(EPSILON)))
 
 
 def json_copy(value: Any) -> Any:
@@ -131,7 +132,13 @@ def original(name: str) -> Any:
     return getattr(local_collection, _SAVED)[name]
 
 
+_REPLACEMENTS = {"calculate_distance_sparse": indexed_distance_sparse,
+                 "calculate_distance": normalised_query_distance,
+                 "_get_payload": _get_payload}
+
+
 def _owners() -> dict[str, Any]:
+    """Where each replaced name lives."""
     from qdrant_client.local import local_collection
 
     return {"calculate_distance_sparse": local_collection, "calculate_distance": local_collection,
@@ -161,18 +168,14 @@ def speed_up_local_search() -> bool:
         return False
     with _lock:
         if hasattr(local_collection, _SAVED):
-            return len(getattr(local_collection, _SAVED)) == 3
+            return len(getattr(local_collection, _SAVED)) == len(_REPLACEMENTS)
         saved: dict[str, Any] = {}
-        replacements = {"calculate_distance_sparse": indexed_distance_sparse,
-                        "calculate_distance": normalised_query_distance,
-                        "_get_payload": _get_payload}
         for name, owner in _owners().items():
-            replacement = replacements[name]
             current = getattr(owner, name, None)
             if not callable(current):
                 log.warning("embedded Qdrant %s left to qdrant-client: its internals changed", name)
                 continue
             saved[name] = current
-            setattr(owner, name, replacement)
+            setattr(owner, name, _REPLACEMENTS[name])
         setattr(local_collection, _SAVED, saved)
-        return len(saved) == 3
+        return len(saved) == len(_REPLACEMENTS)
