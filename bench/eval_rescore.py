@@ -16,15 +16,13 @@ weights a and 1 - a (a = 0.5 is the served DBSF).
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterable
 
 import numpy as np
-from langchain_core.documents import Document
 from qdrant_client import models
 
 from bench.eval.embed_cache import CachedEmbedder
-from bench.eval.served import CachedEmbeddings, Gold, IngestedBook, Scores, gold_questions
-from bench.eval_served import BOOKS, MODEL_DIR, MODEL_ID, OUT, book_source
+from bench.eval.served import CachedEmbeddings, Gold, IngestedBook, reordered_scores
+from bench.eval_served import MODEL_ID, ingested_books, shipped_cache
 from book import load_book
 from book.content import page_path
 from clients.lexical import query_vector
@@ -52,14 +50,6 @@ def page_texts(docs_dir, with_headings: bool) -> dict[str, str]:
     return out
 
 
-def _score(golds: list[Gold], ranked: Iterable[list[Document]], served, deep) -> Scores:
-    pages, given = [], []
-    for docs in ranked:
-        pages.append([d.metadata["path"] for d in deep._top(docs)])
-        given.append([(d.metadata["path"], len(d.page_content)) for d in served._top(docs)])
-    return Scores.of(golds, pages, given)
-
-
 def page_vector(book: IngestedBook, golds: list[Gold], cache: CachedEmbedder, root):
     served, deep = book.retriever(), book.retriever(retrieval_k=20)
     found = [served._search(g.q, book.embeddings.embed_query(g.q), None) for g in golds]
@@ -71,7 +61,7 @@ def page_vector(book: IngestedBook, golds: list[Gold], cache: CachedEmbedder, ro
         for w in PAGE_WEIGHTS:
             ranked = [sorted(docs, key=lambda d, i=i: -(d.metadata["score"] + w * float(
                 sims[i, index[d.metadata["path"]]]))) for i, docs in enumerate(found)]
-            yield f"{mode} w={w}", _score(golds, ranked, served, deep)
+            yield f"{mode} w={w}", reordered_scores(golds, ranked, served, deep)
 
 
 def _normalised(points: list[models.ScoredPoint]) -> dict:
@@ -103,7 +93,7 @@ def dense_weight(book: IngestedBook, golds: list[Gold], cache: CachedEmbedder, r
             points = {p.id: p for p in [*dense, *lexical]}
             order = sorted(points, key=lambda i: -(a * nd.get(i, 0) + (1 - a) * nl.get(i, 0)))
             ranked.append([served._document(points[i]) for i in order[:CANDIDATES]])
-        yield f"dense weight {a}", _score(golds, ranked, served, deep)
+        yield f"dense weight {a}", reordered_scores(golds, ranked, served, deep)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,25 +101,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("experiment", choices=["page-vector", "dense-weight"])
     args = p.parse_args(argv)
 
-    def model():
-        from clients.embeddings import OfflineEmbeddings
-
-        return OfflineEmbeddings(MODEL_DIR)
-
     run = page_vector if args.experiment == "page-vector" else dense_weight
-    cache = CachedEmbedder(model, MODEL_ID, OUT / "embeddings.sqlite")
+    cache = shipped_cache()
     print("| book | variant | hit@1 | hit@5 | MRR@20 | context recall |")
     print("|---|---|---|---|---|---|")
     try:
-        for corpus in BOOKS:
-            root, qfile = book_source(corpus)
-            book = IngestedBook(root / "docs", CachedEmbeddings(cache, MODEL_ID))
-            try:
-                for name, s in run(book, gold_questions(root, qfile), cache, root):
-                    cells = " | ".join(f"{100 * v:.1f}" for v in (s.hit1, s.hit5, s.mrr, s.recall))
-                    print(f"| {corpus} | {name} | {cells} |", flush=True)
-            finally:
-                book.close()
+        for corpus, root, golds, book in ingested_books(CachedEmbeddings(cache, MODEL_ID)):
+            for name, s in run(book, golds, cache, root):
+                cells = " | ".join(f"{100 * v:.1f}" for v in (s.hit1, s.hit5, s.mrr, s.recall))
+                print(f"| {corpus} | {name} | {cells} |", flush=True)
     finally:
         cache.close()
     return 0

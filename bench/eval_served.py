@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 
@@ -40,6 +41,7 @@ from bench.eval import author_sets, embedders
 from bench.eval.embed_cache import CachedEmbedder
 from bench.eval.served import (
     CachedEmbeddings,
+    Gold,
     IngestedBook,
     Scores,
     gold_questions,
@@ -91,6 +93,26 @@ def book_source(corpus: str) -> tuple[Path, Path | None]:
     if corpus in AUTHOR_SETS:
         author_sets.build(AUTHOR_SETS[corpus], root)
     return root, questions
+
+
+def shipped_cache(threads: int = 2) -> CachedEmbedder:
+    """The shipped offline embedder (MiniLM) behind the on-disk cache the evals share."""
+    model_id, model = embedders.factory("minilm", MODEL_DIR, threads)
+    return CachedEmbedder(model, model_id, OUT / "embeddings.sqlite")
+
+
+def ingested_books(
+    embeddings: CachedEmbeddings, corpora: Iterable[str] = BOOKS
+) -> Iterator[tuple[str, Path, list[Gold], IngestedBook]]:
+    """(name, folder, questions, the book ingested into a temp store) for each book in turn;
+    each store is closed before the next book."""
+    for corpus in corpora:
+        root, questions = book_source(corpus)
+        book = IngestedBook(root / "docs", embeddings)
+        try:
+            yield corpus, root, gold_questions(root, questions), book
+        finally:
+            book.close()
 
 
 def parse(spec: str) -> dict[str, object]:

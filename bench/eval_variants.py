@@ -21,9 +21,22 @@ from langchain_core.documents import Document
 from langchain_qdrant import SparseVector
 
 import clients.lexical as lexical
-from bench.eval.embed_cache import CachedEmbedder
-from bench.eval.served import DEPTH, CachedEmbeddings, IngestedBook, Scores, gold_questions
-from bench.eval_served import BOOKS, MODEL_DIR, MODEL_ID, OUT, book_source, served_rankings
+from bench.eval.served import (
+    DEPTH,
+    CachedEmbeddings,
+    IngestedBook,
+    Scores,
+    gold_questions,
+    reordered_scores,
+)
+from bench.eval_served import (
+    BOOKS,
+    MODEL_ID,
+    book_source,
+    ingested_books,
+    served_rankings,
+    shipped_cache,
+)
 
 _shipped = lexical.document_vector
 
@@ -81,22 +94,13 @@ def sparse_text(embeddings: CachedEmbeddings) -> None:
 
 
 def page_boost(embeddings: CachedEmbeddings) -> None:
-    for corpus in BOOKS:
-        root, qfile = book_source(corpus)
-        golds = gold_questions(root, qfile)
-        book = IngestedBook(root / "docs", embeddings)
-        try:
-            served = book.retriever()
-            deep = book.retriever(retrieval_k=DEPTH)
-            found = [served._search(g.q, embeddings.embed_query(g.q), None) for g in golds]
-            for mode, alpha in BOOSTS:
-                ranked = [_boosted(list(docs), mode, alpha) for docs in found]
-                pages = [[d.metadata["path"] for d in deep._top(r)] for r in ranked]
-                given = [[(d.metadata["path"], len(d.page_content)) for d in served._top(r)]
-                         for r in ranked]
-                _print(corpus, f"{mode} {alpha}", Scores.of(golds, pages, given))
-        finally:
-            book.close()
+    for corpus, _, golds, book in ingested_books(embeddings):
+        served = book.retriever()
+        deep = book.retriever(retrieval_k=DEPTH)
+        found = [served._search(g.q, embeddings.embed_query(g.q), None) for g in golds]
+        for mode, alpha in BOOSTS:
+            ranked = [_boosted(list(docs), mode, alpha) for docs in found]
+            _print(corpus, f"{mode} {alpha}", reordered_scores(golds, ranked, served, deep))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,12 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("experiment", choices=["sparse-text", "page-boost"])
     args = p.parse_args(argv)
 
-    def model():
-        from clients.embeddings import OfflineEmbeddings
-
-        return OfflineEmbeddings(MODEL_DIR)
-
-    cache = CachedEmbedder(model, MODEL_ID, OUT / "embeddings.sqlite")
+    cache = shipped_cache()
     try:
         print("| book | variant | hit@1 | hit@5 | MRR@20 | context recall |")
         print("|---|---|---|---|---|---|")

@@ -16,9 +16,8 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench.eval.embed_cache import CachedEmbedder
-from bench.eval.served import CachedEmbeddings, IngestedBook, gold_questions
-from bench.eval_served import MODEL_DIR, MODEL_ID, OUT, book_source
+from bench.eval.served import CachedEmbeddings
+from bench.eval_served import MODEL_ID, ingested_books, shipped_cache
 from clients.patches import qdrant_local_search
 
 BOOKS = ("mohsin-raza", "farheenzehra99", "alinayasmeen")
@@ -46,37 +45,26 @@ def main(argv: list[str] | None = None) -> int:
     if not qdrant_local_search.speed_up_local_search():
         raise SystemExit("this qdrant-client release is not the one the patch was written for")
 
-    def model():
-        from clients.embeddings import OfflineEmbeddings
-
-        return OfflineEmbeddings(MODEL_DIR)
-
-    cache = CachedEmbedder(model, MODEL_ID, OUT / "embeddings.sqlite")
+    cache = shipped_cache()
     print("| book | chunks | searches | local mode as shipped, CPU ms | patched, CPU ms | ratio |")
     print("|---|---:|---:|---:|---:|---:|")
     try:
-        for corpus in BOOKS:
-            root, qfile = book_source(corpus)
-            golds = gold_questions(root, qfile)
-            book = IngestedBook(root / "docs", CachedEmbeddings(cache, MODEL_ID))
-            try:
-                retriever = book.retriever()
-                vectors = [book.embeddings.embed_query(g.q) for g in golds]
-                totals = {"library": 0.0, "patched": 0.0}
-                for _ in range(args.rounds):
-                    with qdrant_local_search.as_shipped():
-                        cpu, expected = _searches(retriever, golds, vectors)
-                    totals["library"] += cpu
-                    cpu, results = _searches(retriever, golds, vectors)
-                    totals["patched"] += cpu
-                    if not _same(results, expected):
-                        raise SystemExit(f"{corpus}: the patched search gave other results")
-                n = args.rounds * len(golds)
-                lib, ours = (1000 * totals[k] / n for k in ("library", "patched"))
-                print(f"| {corpus} | {book.report.chunks} | {n} | {lib:.1f} | {ours:.1f} | "
-                      f"{lib / ours:.1f}x |", flush=True)
-            finally:
-                book.close()
+        for corpus, _, golds, book in ingested_books(CachedEmbeddings(cache, MODEL_ID), BOOKS):
+            retriever = book.retriever()
+            vectors = [book.embeddings.embed_query(g.q) for g in golds]
+            totals = {"library": 0.0, "patched": 0.0}
+            for _ in range(args.rounds):
+                with qdrant_local_search.as_shipped():
+                    cpu, expected = _searches(retriever, golds, vectors)
+                totals["library"] += cpu
+                cpu, results = _searches(retriever, golds, vectors)
+                totals["patched"] += cpu
+                if not _same(results, expected):
+                    raise SystemExit(f"{corpus}: the patched search gave other results")
+            n = args.rounds * len(golds)
+            lib, ours = (1000 * totals[k] / n for k in ("library", "patched"))
+            print(f"| {corpus} | {book.report.chunks} | {n} | {lib:.1f} | {ours:.1f} | "
+                  f"{lib / ours:.1f}x |", flush=True)
     finally:
         cache.close()
     return 0

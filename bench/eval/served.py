@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
 from bench.eval.chunks import naive_chunks
@@ -141,6 +142,15 @@ class IngestedBook:
     def close(self) -> None:
         self.client.close()
         self._tmp.cleanup()
+
+
+def reordered_scores(golds: list[Gold], ranked: list[list[Document]], served, deep) -> Scores:
+    """The scores of candidate lists put in another order outside the retriever, then cut as
+    the served retriever (`served`, its k) and the ranking one (`deep`, k=DEPTH) cut them."""
+    pages = [[d.metadata["path"] for d in deep._top(docs)] for docs in ranked]
+    given = [[(d.metadata["path"], len(d.page_content)) for d in served._top(docs)]
+             for docs in ranked]
+    return Scores.of(golds, pages, given)
 
 
 def served_rankings(
