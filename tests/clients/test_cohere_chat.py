@@ -144,20 +144,11 @@ async def test_a_conversation_goes_out_as_the_sdk_writes_it(cohere):
 
 
 async def test_a_wrapper_that_no_longer_takes_our_arguments_leaves_it_to_the_raw_client(
-    cohere, caplog, monkeypatch
+    cohere, caplog, renamed_sdk_argument
 ):
-    from clients.patches import cohere_embed_decoding as decoding
-
-    # as if a release renamed one of the arguments we pass: the SDK's stream lacks it
-    monkeypatch.setattr(decoding, "_warned", [])
-    monkeypatch.setattr(decoding, "_REQUEST_ARGUMENTS", {"method", "json_body", "headers"})
-    decoding._takes_our_arguments.cache_clear()
-    try:
-        for _ in range(2):
-            text = "".join(c.content for c in await _collect(_model(StreamingChatCohere,
-                                                                    cohere.url)))
-            assert text != ""
-    finally:
-        decoding._takes_our_arguments.cache_clear()
+    for _ in range(2):
+        text = "".join(c.content for c in await _collect(_model(StreamingChatCohere,
+                                                                cohere.url)))
+        assert text != ""
     warned = [r for r in caplog.records if "chat decoding left to the SDK" in r.getMessage()]
     assert len(warned) == 1 and len(cohere.requests_to("/v2/chat")) == 2
