@@ -29,6 +29,9 @@ Two more take a lever of issue 12 back out, to measure it in the same run as the
 - fullanswer: every answer through the full answer runnable, never chains/answer.py's lean path.
 - parser: the answer parser builds a ChatGeneration per chunk again (chains/parsers.py).
 - ssewriter: /api/chat's events written through sse-starlette's ServerSentEvent and json.dumps.
+- tokencallbacks: the answer's model run through langchain-core's `astream` (a message chunk, a
+  generation chunk and a callback dispatch per token) even when every handler needs only the
+  first token: clients/text_run.py not used.
 - localsearch: the embedded store's search as qdrant-client ships it (no sparse index, cosine
   re-normalising every stored vector, payloads deep-copied): clients/patches/qdrant_local_search.py
   not installed. The baseline app runs local mode as shipped.
@@ -143,10 +146,17 @@ def _undo_lean_answer() -> None:
     conversation.events_streamed = lambda config: True
 
 
+def _undo_text_run() -> None:
+    from clients.cohere_chat import StreamingChatCohere
+
+    StreamingChatCohere.text_stream = lambda self, messages, config=None: None
+
+
 FIXES = {"blas": _fix_blas, "parse": _fix_parse, "pool": _fix_pool,
          "sdkstream": _undo_stream_reader, "nofreeze": _undo_freeze,
          "aggregator": _undo_quiet_routes, "fullanswer": _undo_lean_answer, "parser": _undo_parser,
-         "ssewriter": _undo_sse_writer, "localsearch": _undo_local_search}
+         "ssewriter": _undo_sse_writer, "localsearch": _undo_local_search,
+         "tokencallbacks": _undo_text_run}
 
 
 def apply(names: str) -> list[str]:

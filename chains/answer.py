@@ -22,6 +22,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableGenerator
+from langchain_core.runnables.config import patch_config
 
 from chains import names
 from chains.inputs import ChatInput
@@ -100,9 +101,18 @@ def lean_answerer(llm: BaseChatModel, book_title: str = BOOK_TITLE) -> LeanAnswe
     prompt's and the model's runs (see the module docstring)."""
     prompt = _answer_prompt(book_title)
     named = llm.with_config(run_name=names.ANSWER_MODEL)
+    text_stream = getattr(llm, "text_stream", None)  # clients/cohere_chat.py's model has one
 
     async def answer(inputs: dict, config: RunnableConfig) -> AsyncIterator[str]:
         messages = await prompt.ainvoke(inputs, config)
+        text = None
+        if text_stream is not None:
+            text = text_stream(messages.to_messages(),
+                               patch_config(config, run_name=names.ANSWER_MODEL))
+        if text is not None:
+            async for piece in text:
+                yield piece
+            return
         async for chunk in named.astream(messages, config):
             yield message_text(chunk)
 

@@ -33,8 +33,11 @@ from langchain_cohere.chat_models import get_cohere_chat_request_v2
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun
 from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk
+from langchain_core.runnables import RunnableConfig
+from langchain_core.runnables.config import ensure_config
 
 from clients.patches.cohere_embed_decoding import api_error, response_body, sdk_http
+from clients.text_run import Pieces, first_token_enough, run_manager_for, text_run
 
 log = logging.getLogger("bookchat")
 
@@ -62,7 +65,7 @@ class StreamingChatCohere(ChatCohere):
         request = get_cohere_chat_request_v2(
             messages, stop_sequences=stop, **self._default_params, **kwargs
         )
-        if any(request.get(key) for key in _SDK_ONLY) or not fast_path_available():
+        if not _reads_itself(request):
             async for chunk in super()._astream(messages, stop, run_manager, **kwargs):
                 yield chunk
             return
@@ -71,6 +74,28 @@ class StreamingChatCohere(ChatCohere):
                 if run_manager is not None:
                     await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                 yield chunk
+
+    def text_stream(
+        self, messages: list[BaseMessage], config: RunnableConfig | None = None
+    ) -> AsyncIterator[str] | None:
+        """The answer as plain text in one run whose handlers hear only of the first token
+        (clients/text_run.py), when this reader takes the request and every handler of the
+        call says it needs no more; None otherwise (then use `astream`)."""
+        config = ensure_config(config)
+        request = get_cohere_chat_request_v2(messages, **self._default_params)
+        if (not _reads_itself(request) or self.rate_limiter is not None
+                or getattr(self, "output_version", None) == "v1"):
+            return None
+        manager = run_manager_for(self, config)
+        if not first_token_enough(manager.handlers):
+            return None
+
+        async def pieces() -> Pieces:
+            async with self._response(request) as response:
+                async for piece in stream_pieces(response.aiter_bytes()):
+                    yield piece
+
+        return text_run(self, messages, config, manager, pieces)
 
     @asynccontextmanager
     async def _response(self, request: dict[str, Any]) -> AsyncIterator[httpx.Response]:
@@ -91,6 +116,11 @@ class StreamingChatCohere(ChatCohere):
                 await response.aread()
                 raise api_error(response, response_body(response))
             yield response
+
+
+def _reads_itself(request: dict[str, Any]) -> bool:
+    """Whether this module reads the response to `request` (else langchain-cohere does)."""
+    return not any(request.get(key) for key in _SDK_ONLY) and fast_path_available()
 
 
 def plain_body(request: dict[str, Any]) -> dict[str, Any] | None:
@@ -117,7 +147,19 @@ def plain_body(request: dict[str, Any]) -> dict[str, Any] | None:
 
 async def stream_chunks(body: AsyncIterator[bytes]) -> AsyncIterator[ChatGenerationChunk]:
     """Chat chunks from a /v2/chat event stream: one text chunk for all the text deltas that have
-    arrived by the time the previous chunk was taken, and the last chunk at `message-end`.
+    arrived by the time the previous chunk was taken, and the last chunk at `message-end`."""
+    async for text, last in stream_pieces(body):
+        if text:
+            yield ChatGenerationChunk(message=AIMessageChunk(content=text))
+        if last is not None:
+            yield last
+
+
+async def stream_pieces(
+    body: AsyncIterator[bytes],
+) -> AsyncIterator[tuple[str, ChatGenerationChunk | None]]:
+    """(text, last chunk or None) from a /v2/chat event stream: all the text deltas that have
+    arrived by the time the previous piece was taken, and the closing chunk at `message-end`.
 
     The body is read by a task of its own, so pieces that arrive while the chain is busy with
     the previous chunk wait in `reads` and go out together (httpx hands over one piece per HTTP
@@ -150,8 +192,9 @@ async def stream_chunks(body: AsyncIterator[bytes]) -> AsyncIterator[ChatGenerat
             ended = not isinstance(taken[-1], bytes)
             parts = buffer.split(b"\n\n")
             complete, buffer = (parts, b"") if ended else (parts[:-1], parts[-1])
-            for chunk in _chunks(complete):
-                yield chunk
+            text, last = _read_events(complete)
+            if text or last is not None:
+                yield text, last
             if isinstance(taken[-1], BaseException):
                 raise taken[-1]
             if ended:
@@ -160,13 +203,6 @@ async def stream_chunks(body: AsyncIterator[bytes]) -> AsyncIterator[ChatGenerat
         if not task.done():
             task.cancel()
             await asyncio.wait([task])
-
-
-def _chunks(blocks: list[bytes]) -> list[ChatGenerationChunk]:
-    """The text chunk (if any text) and the last chunk (if the message ended) of these events."""
-    text, last = _read_events(blocks)
-    chunks = [ChatGenerationChunk(message=AIMessageChunk(content=text))] if text else []
-    return chunks + ([last] if last is not None else [])
 
 
 def _read_events(blocks: list[bytes]) -> tuple[str, ChatGenerationChunk | None]:

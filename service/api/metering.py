@@ -47,45 +47,44 @@ class ChatMeter(BaseCallbackHandler):
     """Meters the answering model's runs of one request; `spend` charges the token budget."""
 
     run_inline = True  # cheap bookkeeping: no thread hop per token
+    # Only a run's first token is read (the time to it); the count comes from the run's end, or
+    # from the partial answer an error hands over. clients/text_run.py then skips the rest.
+    every_token = False
 
     def __init__(self, metrics: Metrics, spend: Callable[[int], None]) -> None:
         self.metrics = metrics
         self.spend = spend
         self.started = time.monotonic()
-        self._chars: dict[UUID, int] = {}
-        self._first_seen: set[UUID] = set()
+        self._runs: dict[UUID, bool] = {}  # the answer model's runs: first token seen?
 
     def on_chat_model_start(
         self, serialized: dict[str, Any], messages: Any, *, run_id: UUID, **kwargs: Any
     ) -> None:
         if kwargs.get("name") == names.ANSWER_MODEL:
-            self._chars[run_id] = 0
+            self._runs[run_id] = False
 
     def on_llm_new_token(self, token: str, *, run_id: UUID, **kwargs: Any) -> None:
-        if run_id not in self._chars:
-            return
-        if run_id not in self._first_seen and token:
-            self._first_seen.add(run_id)
+        if token and self._runs.get(run_id) is False:
+            self._runs[run_id] = True
             self.metrics.ttft.observe(time.monotonic() - self.started)
-        self._chars[run_id] += len(token)
 
     def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
-        chars = self._chars.pop(run_id, None)
-        if chars is None:
+        streamed = self._runs.pop(run_id, None)
+        if streamed is None:
             return
-        if run_id not in self._first_seen:  # not streamed: the whole answer came at once
+        if not streamed:  # not streamed: the whole answer came at once
             self.metrics.ttft.observe(time.monotonic() - self.started)
-        tokens = _usage_tokens(response) or approx_tokens(_text_of(response)) or (
-            math.ceil(chars / 4)
-        )
-        self._charge(tokens)
+        self._charge(_usage_tokens(response) or approx_tokens(_text_of(response)))
         self.metrics.answers.labels("completed").inc()
 
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        chars = self._chars.pop(run_id, None)
-        if chars is None:
+        if self._runs.pop(run_id, None) is None:
             return
-        self._charge(math.ceil(chars / 4))  # what was generated before the failure still cost
+        # what was generated before the failure still cost: langchain-core's stream (and
+        # text_run) hand the partial answer over as `response`
+        partial = kwargs.get("response")
+        if isinstance(partial, LLMResult):
+            self._charge(approx_tokens(_text_of(partial)))
         cancelled = type(error).__name__ == "CancelledError"
         self.metrics.answers.labels("cancelled" if cancelled else "failed").inc()
         if not cancelled:

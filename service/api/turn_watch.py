@@ -27,6 +27,7 @@ class TurnWatch(BaseCallbackHandler):
     """Inline callbacks of one turn: the step running, the sources, the answer's usage."""
 
     run_inline = True  # called on the event loop, in order with the chain's own steps
+    every_token = False  # reads no token at all (clients/text_run.py)
 
     def __init__(self, emit: Callable[[Event], None]) -> None:
         self.emit = emit

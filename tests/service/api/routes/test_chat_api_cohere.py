@@ -122,3 +122,35 @@ def test_a_foreign_origin_gets_no_cors_grant(cohere_server, origin):
     pre = httpx.options(cohere_server.url + "/api/chat", headers={
         "Origin": origin, "Access-Control-Request-Method": "POST"})
     assert "access-control-allow-origin" not in pre.headers
+
+
+def _metric(server, name: str, **labels: str) -> float:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = http.get(server.url + "/metrics").text
+    return sum(s.value for f in text_string_to_metric_families(text) for s in f.samples
+               if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()))
+
+
+def test_an_answer_is_metered_from_its_first_token_and_its_usage(cohere_server, cohere):
+    """The answer's model run tells the meter only of its first token (clients/text_run.py):
+    the time to it is observed once, and the tokens charged are the model's usage."""
+    before = {name: _metric(cohere_server, name) for name in (
+        "bookchat_time_to_first_token_seconds_count", "bookchat_answer_tokens_total")}
+    events = ask(cohere_server.url, {"message": "What does an IMU measure?"})
+    usage = of(events, "done")[0]["usage"]
+    assert _metric(cohere_server, "bookchat_time_to_first_token_seconds_count") == (
+        before["bookchat_time_to_first_token_seconds_count"] + 1)
+    assert _metric(cohere_server, "bookchat_answer_tokens_total") == (
+        before["bookchat_answer_tokens_total"] + usage["output_tokens"])
+
+
+def test_a_cut_answer_still_charges_what_was_generated(cohere_server, cohere):
+    tokens = _metric(cohere_server, "bookchat_answer_tokens_total")
+    failed = _metric(cohere_server, "bookchat_answers_total", outcome="failed")
+    cohere.set_fault("chat", "cut", cut_after=8)
+    events = ask(cohere_server.url, {"message": "What does an IMU measure?"})
+    text = "".join(data["text"] for name, data in events if name == "token")
+    assert _metric(cohere_server, "bookchat_answers_total", outcome="failed") == failed + 1
+    charged = _metric(cohere_server, "bookchat_answer_tokens_total") - tokens
+    assert charged == -(-len(text) // 4) > 0  # characters / 4, rounded up
