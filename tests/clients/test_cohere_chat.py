@@ -10,7 +10,8 @@ import pytest
 from langchain_cohere import ChatCohere
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from clients.cohere_chat import StreamingChatCohere, fast_path_available, stream_chunks
+from clients.cohere_chat import StreamingChatCohere, fast_path_available
+from clients.cohere_stream import stream_chunks
 from tests.fakes import cohere_payloads as payloads
 
 MESSAGES = [SystemMessage("Answer from the book."), HumanMessage("What does an IMU measure?")]
