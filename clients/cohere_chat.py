@@ -22,7 +22,7 @@ tests/clients/test_cohere_chat.py compares both paths and fails when the SDK int
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import aclosing, asynccontextmanager
 from typing import Any
 
 import httpx
@@ -89,8 +89,9 @@ class StreamingChatCohere(ChatCohere):
             return None
 
         async def pieces() -> Pieces:
-            async with self._response(request) as response:
-                async for piece in stream_pieces(response.aiter_bytes()):
+            async with (self._response(request) as response,
+                        aclosing(stream_pieces(response.aiter_bytes())) as stream):
+                async for piece in stream:
                     yield piece
 
         return text_run(self, messages, config, manager, pieces)

@@ -17,6 +17,7 @@ or a stream_events client for instance, gets the model's own `astream` and every
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import aclosing
 
 from langchain_core.callbacks import AsyncCallbackManager, BaseCallbackHandler
 from langchain_core.language_models import BaseChatModel
@@ -63,14 +64,15 @@ async def text_run(
     parts: list[str] = []
     last = None
     try:
-        async for text, closing in pieces():
-            if closing is not None:
-                last = closing
-            if text:
-                if not parts:
-                    await run.on_llm_new_token(text)
-                parts.append(text)
-                yield text
+        async with aclosing(pieces()) as stream:
+            async for text, closing in stream:
+                if closing is not None:
+                    last = closing
+                if text:
+                    if not parts:
+                        await run.on_llm_new_token(text)
+                    parts.append(text)
+                    yield text
     except BaseException as exc:
         partial = _generation(parts, None, message_id)
         await run.on_llm_error(exc, response=LLMResult(generations=[[partial]] if parts else []))

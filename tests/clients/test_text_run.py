@@ -4,6 +4,7 @@ that is enough, and an error or a consumer that leaves ends the run with what wa
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -106,6 +107,8 @@ async def test_a_consumer_that_leaves_ends_the_run_with_what_it_got(cohere):
     stream = _model(cohere.url).text_stream(MESSAGES, _config(recorder))
     first = await anext(stream)
     await stream.aclose()
+    others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    assert not any("pump" in repr(t.get_coro()) for t in others)  # the reader stopped too
     (kind, partial), = recorder.of("error")
     assert kind == "GeneratorExit" and partial.generations[0][0].text == first
     assert recorder.of("end") == []
