@@ -112,7 +112,7 @@ def main() -> None:
                 rows.append({"route": route, "target": target,
                              "median": round(statistics.median(cpu[(route, target)]), 1),
                              "rounds": ", ".join(f"{x:.2f}" for x in ratios),
-                             "ratio": round(statistics.median(ratios), 2)})
+                             "ratio": f"{statistics.median(ratios):.2f}"})
         print(f"\n{profile.tokens} tokens at {profile.tps:g}/s, {args.answers} answers per "
               f"server per round, {args.rounds} rounds; ratio to {targets[-1]}, load "
               f"{[round(x, 2) for x in os.getloadavg()]}\n")
