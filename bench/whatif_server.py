@@ -32,6 +32,8 @@ Two more take a lever of issue 12 back out, to measure it in the same run as the
 - tokencallbacks: the answer's model run through langchain-core's `astream` (a message chunk, a
   generation chunk and a callback dispatch per token) even when every handler needs only the
   first token: clients/text_run.py not used.
+- turntask: /api/chat's (and the WebSocket's) turn runs the whole chain in a task of its own and
+  hands each token over through a queue, as before service/api/turn.py read the tokens itself.
 - localsearch: the embedded store's search as qdrant-client ships it (no sparse index, cosine
   re-normalising every stored vector, payloads deep-copied): clients/patches/qdrant_local_search.py
   not installed. The baseline app runs local mode as shipped.
@@ -152,11 +154,63 @@ def _undo_text_run() -> None:
     StreamingChatCohere.text_stream = lambda self, messages, config=None: None
 
 
+async def _chain_in_task(turn: Any, queue: Any, watch: Any) -> None:
+    """turntask: the whole chain in a task, every token handed over through `queue`."""
+    from contextlib import aclosing
+
+    config = {"configurable": {"session_id": turn.session_id, "message_id": turn.message_id},
+              "callbacks": [watch]}
+    try:
+        async with aclosing(turn.chain.astream(turn.inputs, config)) as stream:
+            async for text in stream:
+                if text:
+                    queue.put_nowait(("token", text))
+    except BaseException as exc:
+        queue.put_nowait(("_failed", exc))
+        if not isinstance(exc, Exception):
+            raise
+        return
+    turn.completed = True
+    queue.put_nowait(("_end", None))
+
+
+def _undo_turn_reader() -> None:
+    import asyncio
+
+    from service.api import turn as turn_module
+    from service.api.turn_watch import TurnWatch
+
+    async def events(self: Any) -> Any:  # the turn as it was before (one task, a queue)
+        yield "session", {"session_id": self.session_id}
+        queue: asyncio.Queue = asyncio.Queue()
+        watch = TurnWatch(queue.put_nowait)
+        sources: list = []
+        parts: list[str] = []
+        task = asyncio.create_task(_chain_in_task(self, queue, watch))
+        try:
+            while (event := await queue.get())[0] != "_end":
+                name, data = event
+                if name == "_failed":
+                    code, message = turn_module._failure(data, watch.stage)
+                    yield "error", turn_module.error_data(code, message)
+                    return
+                sources = data if name == "sources" else sources
+                parts += [data] if name == "token" else []
+                yield name, {"text": data} if name == "token" else data
+        finally:
+            if not task.done():
+                task.cancel()
+                await asyncio.wait([task])
+        yield "done", self._done("".join(parts), sources, watch)
+
+    turn_module.Turn.events = events
+
+
 FIXES = {"blas": _fix_blas, "parse": _fix_parse, "pool": _fix_pool,
          "sdkstream": _undo_stream_reader, "nofreeze": _undo_freeze,
          "aggregator": _undo_quiet_routes, "fullanswer": _undo_lean_answer, "parser": _undo_parser,
          "ssewriter": _undo_sse_writer, "localsearch": _undo_local_search,
-         "tokencallbacks": _undo_text_run}
+         "tokencallbacks": _undo_text_run, "turntask": _undo_turn_reader}
 
 
 def apply(names: str) -> list[str]:

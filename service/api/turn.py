@@ -4,8 +4,9 @@ LangServe's /chat and these events come from the same chain. The answer text is 
 `astream` output; an inline callback handler (service/api/turn_watch.py) watches the runs by the
 names the chain sets — retrieval ends with the numbered documents, the answering model with the
 token usage — and which step is running, for the error code. (`astream_events` gives the same,
-but taps every run's stream per token: bench/RESULTS.md, run 3.) The chain runs in its own task
-so `sources` goes out as soon as retrieval ends, before the model's first token.
+but taps every run's stream per token: bench/RESULTS.md, run 3.) Until the answer's first token
+the chain runs in its own task, so `sources` goes out as soon as retrieval ends, before the
+model's first token; the tokens are then read in the caller's task.
 
 Events, in order: `session` → `sources` → `token`… → `done`; on a failure an `error` event ends
 the turn instead. The turn is stored in the history by the chain itself, only when the answer
@@ -60,52 +61,50 @@ class Turn:
     completed: bool = False  # the chain finished and stored the turn: too late to cancel
 
     async def events(self) -> AsyncIterator[Event]:
-        """session, sources, token…, then done or error."""
+        """session, sources, token…, then done or error.
+
+        Until the answer's first token the chain runs in a task of its own, so `sources` goes
+        out as soon as retrieval ends (the watch queues it); from the first token on, this
+        generator reads the chain's stream itself, without a hand-over between tasks per token
+        (bench/RESULTS.md, issue 12)."""
         yield "session", {"session_id": self.session_id}
         queue: asyncio.Queue[Event] = asyncio.Queue()
         watch = TurnWatch(queue.put_nowait)
-        sources: list[dict[str, object]] = []
-        parts: list[str] = []
-        task = asyncio.create_task(self._run(queue, watch))
-        try:
-            while (event := await queue.get())[0] != _END:
-                name, data = event
-                if name == _FAILED:
-                    code, message = _failure(data, watch.stage)
-                    log.warning("chat turn failed (%s): %s", code, type(data).__name__)
-                    yield "error", error_data(code, message)
-                    return
-                if name == "sources":
-                    sources = data
-                elif name == "token":
-                    parts.append(data)
-                    data = {"text": data}
-                yield name, data
-        finally:
-            if not task.done():
-                task.cancel()
-                await asyncio.wait([task])
-        yield "done", self._done("".join(parts), sources, watch)
-
-    async def _run(self, queue: asyncio.Queue[Event], watch: TurnWatch) -> None:
-        """The chain's text as `token` events, then _END; _FAILED with the exception instead."""
         config = {
             "configurable": {"session_id": self.session_id, "message_id": self.message_id},
             "callbacks": [watch],
         }
+        sources: list[dict[str, object]] = []
+        parts: list[str] = []
+        stream = self.chain.astream(self.inputs, config)
+        first: asyncio.Future[Any] = asyncio.ensure_future(anext(stream, _END))
         try:
-            async with aclosing(self.chain.astream(self.inputs, config)) as stream:
-                async for text in stream:
+            try:
+                async with aclosing(_until(first, queue)) as early:
+                    async for event in early:
+                        sources = event[1] if event[0] == "sources" else sources
+                        yield event
+                for event in _drain(queue):  # what the watch said with the first token
+                    sources = event[1] if event[0] == "sources" else sources
+                    yield event
+                text = _first_token(first)
+                while text is not _END:
                     if text:
-                        queue.put_nowait(("token", text))
-        except Exception as exc:
-            queue.put_nowait((_FAILED, exc))
-            return
-        except BaseException as exc:  # cancelled from outside: the reader must not wait on
-            queue.put_nowait((_FAILED, exc))
-            raise
-        self.completed = True
-        queue.put_nowait((_END, None))
+                        parts.append(text)
+                        yield "token", {"text": text}
+                    text = await anext(stream, _END)
+            except Exception as exc:
+                code, message = _failure(exc, watch.stage)
+                log.warning("chat turn failed (%s): %s", code, type(exc).__name__)
+                yield "error", error_data(code, message)
+                return
+            self.completed = True
+        finally:
+            if not first.done():
+                first.cancel()
+                await asyncio.wait([first])
+            await stream.aclose()
+        yield "done", self._done("".join(parts), sources, watch)
 
     def _done(self, answer: str, sources: list[dict[str, object]], watch: TurnWatch
               ) -> dict[str, Any]:
@@ -119,8 +118,45 @@ class Turn:
         return done
 
 
-_END = "_end"
-_FAILED = "_failed"
+class _Ended:
+    """anext's default once the chain's stream has ended."""
+
+
+_END: Any = _Ended()
+
+
+async def _until(first: asyncio.Future[Any], queue: asyncio.Queue[Event]
+                 ) -> AsyncIterator[Event]:
+    """The watch's events as they come, until `first` is done (result or failure)."""
+    while not first.done():
+        getter = asyncio.ensure_future(queue.get())
+        try:
+            await asyncio.wait([first, getter], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            got = getter.done()
+            if not got:  # an event not taken stays in the queue for _drain
+                getter.cancel()
+        if got and not getter.cancelled():  # cancelled from outside: nothing was taken
+            yield getter.result()
+
+
+def _first_token(first: asyncio.Future[Any]) -> Any:
+    """The chain's first token; a chain task cancelled from outside (the server shutting down
+    under it) is a failure like any other, not this caller's cancellation."""
+    if first.cancelled():
+        raise _ChainCancelled("the chain was cancelled")
+    return first.result()
+
+
+class _ChainCancelled(Exception):
+    """The chain's task was cancelled by someone other than the turn's reader."""
+
+
+def _drain(queue: asyncio.Queue[Event]) -> list[Event]:
+    events = []
+    while not queue.empty():
+        events.append(queue.get_nowait())
+    return events
 
 
 def _failure(exc: BaseException, stage: str | None) -> tuple[str, str]:
