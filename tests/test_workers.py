@@ -163,13 +163,15 @@ def test_a_redis_limit_holds_across_two_workers_a_crash_is_replaced_sigterm_stop
         pids = _wait_both_healthy(server, port, log)
         first = _searches(port, pids, 12)
         assert sorted(status for status, _ in first) == [200] * LIMIT + [429] * (12 - LIMIT)
-        refused_by = {pid for status, pid in first if status == 429}
+        # A refused request's worker is read off its socket, which the worker may already have
+        # closed on a busy machine (None): an unknown worker is no evidence either way.
+        refused_by = {pid for status, pid in first if status == 429 and pid is not None}
         for _ in range(10):  # until each worker has refused at least once
             if refused_by >= set(pids):
                 break
             more = _searches(port, pids, 4)
             assert {status for status, _ in more} == {429}  # the 6th and later, anywhere
-            refused_by |= {pid for _, pid in more}
+            refused_by |= {pid for _, pid in more if pid is not None}
         # Five answers in all, and every worker refuses: none counted only its own requests.
         assert refused_by == set(pids), (first, refused_by)
         crashed = pids[0]
