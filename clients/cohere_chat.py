@@ -21,9 +21,9 @@ tests/clients/test_cohere_chat.py compares both paths and fails when the SDK int
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing, asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from cohere.core.http_response import BaseHttpResponse
@@ -39,6 +39,7 @@ from clients.cohere_stream import stream_chunks, stream_pieces
 from clients.patches.cohere_embed_decoding import api_error, response_body, sdk_http
 from clients.text_run import Pieces, first_token_enough, run_manager_for, text_run
 
+T = TypeVar("T")
 # Request fields whose events this reader does not turn into chunks.
 _SDK_ONLY = ("tools", "documents", "thinking", "response_format")
 # The SDK's response wrapper keeps its httpx response here (cohere 5.x, core/http_response.py).
@@ -67,8 +68,8 @@ class StreamingChatCohere(ChatCohere):
             async for chunk in super()._astream(messages, stop, run_manager, **kwargs):
                 yield chunk
             return
-        async with self._response(request) as response:
-            async for chunk in stream_chunks(response.aiter_bytes()):
+        async with self._reading(request, stream_chunks) as chunks:
+            async for chunk in chunks:
                 if run_manager is not None:
                     await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                 yield chunk
@@ -89,12 +90,21 @@ class StreamingChatCohere(ChatCohere):
             return None
 
         async def pieces() -> Pieces:
-            async with (self._response(request) as response,
-                        aclosing(stream_pieces(response.aiter_bytes())) as stream):
+            async with self._reading(request, stream_pieces) as stream:
                 async for piece in stream:
                     yield piece
 
         return text_run(self, messages, config, manager, pieces)
+
+    @asynccontextmanager
+    async def _reading(
+        self, request: dict[str, Any], reader: Callable[[AsyncIterator[bytes]], AsyncIterator[T]]
+    ) -> AsyncIterator[AsyncIterator[T]]:
+        """`reader` over the /v2/chat response's body; leaving the block closes the reader (and
+        its task) and then the response, however the stream ended."""
+        async with (self._response(request) as response,
+                    aclosing(reader(response.aiter_bytes())) as stream):
+            yield stream
 
     @asynccontextmanager
     async def _response(self, request: dict[str, Any]) -> AsyncIterator[httpx.Response]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from typing import Any
 
 import orjson
@@ -25,11 +26,12 @@ log = logging.getLogger("bookchat")
 async def stream_chunks(body: AsyncIterator[bytes]) -> AsyncIterator[ChatGenerationChunk]:
     """Chat chunks from a /v2/chat event stream: one text chunk for all the text deltas that have
     arrived by the time the previous chunk was taken, and the last chunk at `message-end`."""
-    async for text, last in stream_pieces(body):
-        if text:
-            yield ChatGenerationChunk(message=AIMessageChunk(content=text))
-        if last is not None:
-            yield last
+    async with aclosing(stream_pieces(body)) as pieces:  # closing the chunks stops the reader
+        async for text, last in pieces:
+            if text:
+                yield ChatGenerationChunk(message=AIMessageChunk(content=text))
+            if last is not None:
+                yield last
 
 
 async def stream_pieces(
