@@ -84,9 +84,6 @@ class Turn:
                     async for event in early:
                         sources = event[1] if event[0] == "sources" else sources
                         yield event
-                for event in _drain(queue):  # what the watch said with the first token
-                    sources = event[1] if event[0] == "sources" else sources
-                    yield event
                 text = _first_token(first)
                 while text is not _END:
                     if text:
@@ -127,17 +124,20 @@ _END: Any = _Ended()
 
 async def _until(first: asyncio.Future[Any], queue: asyncio.Queue[Event]
                  ) -> AsyncIterator[Event]:
-    """The watch's events as they come, until `first` is done (result or failure)."""
+    """The watch's events as they come until `first` is done (result or failure), then those
+    it queued meanwhile."""
     while not first.done():
         getter = asyncio.ensure_future(queue.get())
         try:
             await asyncio.wait([first, getter], return_when=asyncio.FIRST_COMPLETED)
         finally:
             got = getter.done()
-            if not got:  # an event not taken stays in the queue for _drain
+            if not got:  # an event not taken stays in the queue, for below
                 getter.cancel()
         if got and not getter.cancelled():  # cancelled from outside: nothing was taken
             yield getter.result()
+    while not queue.empty():
+        yield queue.get_nowait()
 
 
 def _first_token(first: asyncio.Future[Any]) -> Any:
@@ -150,13 +150,6 @@ def _first_token(first: asyncio.Future[Any]) -> Any:
 
 class _ChainCancelled(Exception):
     """The chain's task was cancelled by someone other than the turn's reader."""
-
-
-def _drain(queue: asyncio.Queue[Event]) -> list[Event]:
-    events = []
-    while not queue.empty():
-        events.append(queue.get_nowait())
-    return events
 
 
 def _failure(exc: BaseException, stage: str | None) -> tuple[str, str]:
