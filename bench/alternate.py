@@ -25,16 +25,7 @@ import httpx
 
 from bench.harness import Bench
 from bench.model_profile import ModelProfile
-from bench.procs import (
-    BASELINE_ARGV,
-    SERVER_ARGV,
-    WHATIF_ARGV,
-    Started,
-    clone_data_dir,
-    free_port,
-    server_env,
-    start_server,
-)
+from bench.procs import BASELINE_ARGV, SERVER_ARGV, WHATIF_ARGV, Started
 from bench.stats import cpu_seconds, table
 from bench.wire import QUESTIONS
 
@@ -73,14 +64,11 @@ def answer(client: httpx.Client, url: str, route: str, n: int, reply: str) -> No
 
 
 def _start(bench: Bench, target: str, i: int, fake_url: str, template: Any) -> Started:
-    argv = {"ours": SERVER_ARGV, "baseline": BASELINE_ARGV}.get(target, WHATIF_ARGV)
-    env = server_env(port=free_port(), data_dir=clone_data_dir(template, bench.tmp / f"d{i}"),
-                     fake_url=fake_url)
-    if target not in ("ours", "baseline"):
-        env["BENCH_WHATIF_FIXES"] = target.replace("+", ",")
-    started = start_server(env, bench.log_dir, name=f"{i}-{target}", argv=argv)
-    bench.child(started.child)
-    return started
+    if target in ("ours", "baseline"):
+        argv = SERVER_ARGV if target == "ours" else BASELINE_ARGV
+        return bench.app(fake_url, f"{i}-{target}", template, argv=argv)
+    return bench.app(fake_url, f"{i}-{target}", template, argv=WHATIF_ARGV,
+                     fixes=target.replace("+", ","))
 
 
 def main() -> None:

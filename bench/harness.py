@@ -17,12 +17,17 @@ from bench.model_profile import ModelProfile
 from bench.procs import (
     CORPORA,
     OUT_DIR,
+    SERVER_ARGV,
     Child,
+    Started,
     base_env,
+    clone_data_dir,
+    free_port,
     prepared_data_dir,
     server_env,
     shown,
     start_fake,
+    start_server,
 )
 from bench.stats import machine
 from bench.workers import Worker
@@ -56,6 +61,20 @@ class Bench:
             self.tmp, server_env(port=None, data_dir=self.tmp, fake_url=fake_url),
             CORPORA["mohsin-raza"])
         return fake, fake_url, template
+
+    def app(self, fake_url: str, tag: str, template: Path, *, database_url: str | None = None,
+            argv: list[str] = SERVER_ARGV, fixes: str | None = None) -> Started:
+        """A server (the app, the baseline or a what-if launcher with `fixes`) on its own copy
+        of the template DATA_DIR, talking to the fake; stopped at the end, returned healthy."""
+        data_dir = clone_data_dir(template, self.tmp / f"server-{tag}")
+        env = server_env(port=free_port(), data_dir=data_dir, fake_url=fake_url,
+                         docs_dir=CORPORA["mohsin-raza"], database_url=database_url)
+        if fixes is not None:
+            env["BENCH_WHATIF_FIXES"] = fixes
+        server = start_server(env, self.log_dir, name=f"server-{tag}", argv=argv)
+        self.child(server.child)
+        print(f"server-{tag} healthy in {server.healthy_s:.1f} s", flush=True)
+        return server
 
     def worker(self, module: str, name: str, env: dict[str, str] | None = None) -> Worker:
         w = Worker(module, name=name, env=env or base_env(), log_dir=self.log_dir)

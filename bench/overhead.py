@@ -27,14 +27,10 @@ from bench.pgdb import temp_database
 from bench.procs import (
     BASELINE_ARGV,
     CORPORA,
-    SERVER_ARGV,
     WHATIF_ARGV,
-    Started,
     clone_data_dir,
-    free_port,
     raise_nofile,
     server_env,
-    start_server,
 )
 from bench.stats import rss_mb, table
 from bench.workers import Worker
@@ -56,20 +52,6 @@ def _args() -> argparse.Namespace:
     p.add_argument("--no-baseline", action="store_true", help="skip the hand-written baseline")
     p.add_argument("--no-inproc", action="store_true", help="skip the in-process chain")
     return p.parse_args()
-
-
-def _start_server(bench: Bench, fake_url: str, tag: str, template: Path,
-                  database_url: str | None = None, argv: list[str] = SERVER_ARGV,
-                  fixes: str | None = None) -> Started:
-    data_dir = clone_data_dir(template, bench.tmp / f"server-{tag}")
-    env = server_env(port=free_port(), data_dir=data_dir, fake_url=fake_url,
-                     docs_dir=CORPORA["mohsin-raza"], database_url=database_url)
-    if fixes is not None:
-        env["BENCH_WHATIF_FIXES"] = fixes
-    server = start_server(env, bench.log_dir, name=f"server-{tag}", argv=argv)
-    bench.child(server.child)
-    print(f"server-{tag} healthy in {server.healthy_s:.1f} s", flush=True)
-    return server
 
 
 def _start_inproc(bench: Bench, fake_url: str, template: Path) -> Worker:
@@ -105,7 +87,7 @@ def _postgres_pass(bench: Bench, cells: Cells, fake_url: str, template: Path,
                    no_followup: bool) -> None:
     """/chat/invoke at 32 (first turns and follow-ups) with the history in Postgres."""
     with temp_database() as pg_url:
-        pg = _start_server(bench, fake_url, "pg", template, pg_url)
+        pg = bench.app(fake_url, "pg", template, database_url=pg_url)
         cells.pids["server"] = pg.child.pid
         before = len(cells.rows)
         app_cells(cells, TARGET_LEVEL, pg, None, prefix="app [pg]", streams=False)
@@ -121,8 +103,7 @@ def _whatif_passes(bench: Bench, cells: Cells, fake_url: str, template: Path,
                    api_chat: dict | None, args: argparse.Namespace) -> None:
     """The app's cells on one what-if server per fix set (e.g. a lever taken back out)."""
     for i, fixes in enumerate(args.whatif_fixes.split(";")):
-        whatif = _start_server(bench, fake_url, f"whatif{i}", template, argv=WHATIF_ARGV,
-                               fixes=fixes)
+        whatif = bench.app(fake_url, f"whatif{i}", template, argv=WHATIF_ARGV, fixes=fixes)
         cells.pids["server"] = whatif.child.pid
         for level in (int(x) for x in args.whatif_levels.split(",")):
             app_cells(cells, level, whatif, api_chat, prefix=f"what-if [{fixes}]")
@@ -136,10 +117,10 @@ def main() -> None:
     profile = ModelProfile.from_args(args)
     with Bench(profile.result_name("overhead", ModelProfile.tokens), module="overhead") as bench:
         fake, fake_url, template = bench.fake_and_book(profile)
-        server = _start_server(bench, fake_url, "sqlite", template)
+        server = bench.app(fake_url, "sqlite", template)
         inproc = None if args.no_inproc else _start_inproc(bench, fake_url, template)
-        baseline = None if args.no_baseline else _start_server(
-            bench, fake_url, "baseline", template, argv=BASELINE_ARGV)
+        baseline = None if args.no_baseline else bench.app(
+            fake_url, "baseline", template, argv=BASELINE_ARGV)
         loadgen = bench.worker("bench.loadgen", "loadgen")
         api_chat = api_chat_route(server.url)
         pids = {"server": server.child.pid, "fake": fake.pid, "loadgen": loadgen.pid}
