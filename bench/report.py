@@ -125,11 +125,19 @@ def _startup(name: str, doc: dict[str, Any]) -> list[str]:
             ""]
 
 
+def _scaleout(name: str, doc: dict[str, Any]) -> list[str]:
+    from bench.scaleout import COLUMNS
+
+    return [f"## {name}", _head(doc), "", f"model profile: `{doc['model_profile']}`, "
+            f"{doc['level']} callers, {doc['duration_s']} s a cell", "",
+            table(doc["rows"], COLUMNS), "", f"summary: `{doc['summary']}`", ""]
+
+
 # benchmark -> its section; a result saved under "<benchmark>-<tag>.json" (e.g. overhead-300t,
 # another answer length) gets the same section, after the untagged one.
 SECTIONS = {"overhead": _overhead, "ttft": _ttft, "throughput": _throughput,
             "chain_cost": _chain_cost, "streams": _streams, "retrieval": _retrieval,
-            "ingestion": _ingestion, "startup": _startup}
+            "ingestion": _ingestion, "startup": _startup, "scaleout": _scaleout}
 
 
 def render() -> str:

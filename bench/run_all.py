@@ -6,7 +6,8 @@ report of all results in bench/out/report.md.
 --quick shrinks every benchmark to a smoke test of the harness (numbers are not comparable).
 --issue12 runs only the tables of issue 12's bars, each with the hand-written baseline's rows:
 overhead at 1 and 32 concurrent and throughput, with 40- and 300-token answers, and 500 streams
-twice (20 tokens at 1 token/s) plus once with 300-token answers (at 10 tokens/s).
+twice (20 tokens at 1 token/s) plus once with 300-token answers (at 10 tokens/s), and one
+worker against two at 32 concurrent, with the standard and with an instant model.
 """
 
 from __future__ import annotations
@@ -49,6 +50,12 @@ ISSUE12: dict[str, tuple[str, list[str]]] = {
                             "--whatif-levels", ""]),
     "streams_300t": ("streams", ["--levels", "500", "--tokens", "300", "--tps", "10",
                                  "--deadline", "90", "--whatif-levels", ""]),
+    # One worker against two (Postgres history, limits in Redis): with the standard profile the
+    # model's own time caps the ratio (the bench prints by how much); with an instant model the
+    # answers are CPU only, so it shows what a second process does with the second core.
+    "scaleout": ("scaleout", ["--rounds", "2"]),
+    "scaleout_instant": ("scaleout", ["--rounds", "2", "--ttft", "0", "--tps", "0",
+                                      "--embed-latency", "0"]),
 }
 
 
