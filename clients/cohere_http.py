@@ -1,10 +1,17 @@
 """The HTTP client the Cohere SDK objects share.
 
 The SDK's own httpx client keeps httpx's default pool of 100 connections, so the 101st concurrent
-answer waits inside the SDK for a free one. The chat model and the embedder share one async
-client with COHERE_MAX_CONNECTIONS connections, split over small pools because httpcore's pool
-bookkeeping grows with the square of its size (clients/sharded_transport.py); a request the
-server dropped unanswered is sent once more (clients/stale_retry.py).
+answer waits inside the SDK for a free one. The chat model, the embedder and the reranker share
+one async client with COHERE_MAX_CONNECTIONS connections; a request the server dropped unanswered
+is sent once more (clients/stale_retry.py).
+
+The client is httpx's (the SDK and our readers speak its API) on aiohttp's connections
+(httpx-aiohttp's transport): aiohttp parses HTTP in C, where httpcore runs h11 in Python and an
+anyio cancel scope per read, and a streamed answer is one read per event. A 300-event /v2/chat
+stream cost 100-111 ms of CPU to read through httpcore and 59-63 ms through this transport
+(bench/RESULTS.md, issue 12, round 5). aiohttp's pool also has none of httpcore's per-request
+walk over every open connection (encode/httpcore#1035), which the pools split into shards
+worked around before.
 
 Handing the shared client over relies on two things outside our code: the SDK's `httpx_client`
 argument, and langchain-cohere keeping its SDK client in the `async_client` field (langchain-cohere
@@ -18,8 +25,8 @@ import logging
 from typing import Any
 
 import httpx
+from httpx_aiohttp import AiohttpTransport
 
-from clients.sharded_transport import ShardedTransport
 from clients.stale_retry import RetryDropped
 
 log = logging.getLogger("bookchat")
@@ -27,8 +34,10 @@ _warned: list[bool] = []
 
 
 def pooled_http_client(max_connections: int, timeout: float) -> httpx.AsyncClient:
-    """The async HTTP client the Cohere clients share; closed in the lifespan."""
-    transport = RetryDropped(ShardedTransport(max_connections))
+    """The async HTTP client the Cohere clients share; closed in the lifespan. aiohttp's session
+    is made on the first request, in the event loop that serves it."""
+    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=None)
+    transport = RetryDropped(AiohttpTransport(limits=limits))
     return httpx.AsyncClient(timeout=timeout, transport=transport)
 
 

@@ -4,15 +4,18 @@ langchain-cohere no longer take it the way clients/cohere_http.py expects."""
 
 from __future__ import annotations
 
+import asyncio
 import types
 
 import cohere
+import httpx
 import pytest
 from pydantic import SecretStr
 
 from clients import cohere_http, factory
 from config.settings import load_settings
 from tests.conftest import MODEL_DIR
+from tests.support import RawHTTPServer
 
 
 @pytest.fixture
@@ -72,3 +75,61 @@ async def test_an_object_without_async_client_is_left_alone(warnings_seen):
         await http.aclose()
     assert vars(target) == {"client": "its own"}
     assert len(warnings_seen()) == 1
+
+
+class _HeldServer(RawHTTPServer):
+    """Answers each request on its connection after `hold` seconds; counts how many requests it
+    held at once."""
+
+    def __init__(self, hold: float) -> None:
+        super().__init__()
+        self.hold = hold
+        self.now = self.most = 0
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                           if line.lower().startswith(b"content-length:")), 0)
+            await reader.readexactly(length)
+            self.now += 1
+            self.most = max(self.most, self.now)
+            await asyncio.sleep(self.hold)
+            self.now -= 1
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+            await writer.drain()
+
+
+async def test_the_shared_pool_holds_at_most_max_connections():
+    server = _HeldServer(hold=0.2)
+    async with server as base:
+        http = cohere_http.pooled_http_client(2, 30.0)
+        try:
+            replies = await asyncio.gather(*(http.post(f"{base}/v1/embed", json={"n": n})
+                                             for n in range(5)))
+        finally:
+            await http.aclose()
+    assert [r.text for r in replies] == ["ok"] * 5
+    assert server.most == 2 and server.connections == 2  # the others waited for a connection
+
+
+async def test_a_slow_answer_is_a_read_timeout():
+    async with _HeldServer(hold=0.8) as base:
+        http = cohere_http.pooled_http_client(2, 0.3)
+        try:
+            with pytest.raises(httpx.ReadTimeout):
+                await http.post(f"{base}/v1/rerank", json={})
+        finally:
+            await http.aclose()
+        await asyncio.sleep(0.7)  # the server's answer, to a closed connection, ends its handler
+
+
+async def test_nothing_listening_is_a_connect_error():
+    async with _HeldServer(hold=0) as base:
+        pass  # closed: nothing listens on the port any more
+    http = cohere_http.pooled_http_client(2, 5.0)
+    try:
+        with pytest.raises(httpx.ConnectError):
+            await http.post(f"{base}/v1/embed", json={})
+    finally:
+        await http.aclose()

@@ -1,5 +1,7 @@
 """A request the server drops unanswered (a keep-alive connection closed under it) is sent once
-more on a fresh connection; other failures, and bodies that cannot be replayed, are not."""
+more on a fresh connection; other failures, and bodies that cannot be replayed, are not. Each test
+runs over httpx's own transport and over aiohttp's (the one the app uses), whose connection
+errors come out under httpx's names."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import logging
 
 import httpx
 import pytest
+from httpx_aiohttp import AiohttpTransport
 
 from clients.stale_retry import DROPPED, RetryDropped
 from tests.support import RawHTTPServer
@@ -38,14 +41,20 @@ class DroppingServer(RawHTTPServer):
             await writer.drain()
 
 
-def _client(base: str) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=RetryDropped(httpx.AsyncHTTPTransport()), base_url=base)
+@pytest.fixture(params=["httpx", "aiohttp"])
+def client_for(request):
+    inner = {"httpx": httpx.AsyncHTTPTransport, "aiohttp": AiohttpTransport}[request.param]
+
+    def client(base: str) -> httpx.AsyncClient:
+        return httpx.AsyncClient(transport=RetryDropped(inner()), base_url=base)
+
+    return client
 
 
-async def test_a_request_dropped_on_a_kept_alive_connection_is_sent_again(caplog):
+async def test_a_request_dropped_on_a_kept_alive_connection_is_sent_again(caplog, client_for):
     caplog.set_level(logging.INFO, logger="bookchat")
     server = DroppingServer(drop={2})
-    async with server as base, _client(base) as client:
+    async with server as base, client_for(base) as client:
         first = await client.post("/v1/embed", json={"texts": ["a"]})
         second = await client.post("/v1/embed", json={"texts": ["b"]})
     assert (first.text, second.text) == ("ok", "ok")
@@ -54,28 +63,28 @@ async def test_a_request_dropped_on_a_kept_alive_connection_is_sent_again(caplog
     assert "retrying POST /v1/embed once" in caplog.text
 
 
-async def test_only_once():
+async def test_only_once(client_for):
     server = DroppingServer(drop={1, 2})
-    async with server as base, _client(base) as client:
+    async with server as base, client_for(base) as client:
         with pytest.raises(DROPPED):
             await client.post("/v2/chat", json={"m": 1})
     assert server.requests == 2
 
 
-async def test_a_body_that_cannot_be_replayed_is_not_sent_again():
+async def test_a_body_that_cannot_be_replayed_is_not_sent_again(client_for):
     async def body():
         yield b"streamed"
 
     server = DroppingServer(drop={1})
-    async with server as base, _client(base) as client:
+    async with server as base, client_for(base) as client:
         with pytest.raises(DROPPED):
             await client.post("/upload", content=body())
     assert server.requests == 1
 
 
-async def test_a_refused_connection_is_not_this_transports_business():
+async def test_a_refused_connection_is_not_this_transports_business(client_for):
     async with DroppingServer(drop=set()) as base:
         pass  # closed: nothing listens on the port any more
-    async with _client(base) as client:
+    async with client_for(base) as client:
         with pytest.raises(httpx.ConnectError):
             await client.get("/")
