@@ -37,6 +37,8 @@ Two more take a lever of issue 12 back out, to measure it in the same run as the
 - localsearch: the embedded store's search as qdrant-client ships it (no sparse index, cosine
   re-normalising every stored vector, payloads deep-copied): clients/patches/qdrant_local_search.py
   not installed. The baseline app runs local mode as shipped.
+- httpcore: the Cohere calls on httpx's own transport (httpcore + h11, one pool) instead of
+  httpx-aiohttp's (clients/cohere_http.py); one pool is what the baseline app has too.
 
     BENCH_WHATIF_FIXES=blas,parse,pool python -m bench.whatif_server   (env vars as server.py)
 """
@@ -142,6 +144,21 @@ def _undo_local_search() -> None:
     factory.speed_up_local_search = lambda: False
 
 
+def _undo_aiohttp() -> None:
+    import httpx
+
+    from clients import factory
+    from clients.stale_retry import RetryDropped
+
+    def httpcore_client(max_connections: int, timeout: float) -> httpx.AsyncClient:
+        limits = httpx.Limits(max_connections=max_connections,
+                              max_keepalive_connections=max_connections)
+        transport = RetryDropped(httpx.AsyncHTTPTransport(limits=limits))
+        return httpx.AsyncClient(timeout=timeout, transport=transport)
+
+    factory.pooled_http_client = httpcore_client
+
+
 def _undo_lean_answer() -> None:
     from chains import conversation
 
@@ -210,7 +227,8 @@ FIXES = {"blas": _fix_blas, "parse": _fix_parse, "pool": _fix_pool,
          "sdkstream": _undo_stream_reader, "nofreeze": _undo_freeze,
          "aggregator": _undo_quiet_routes, "fullanswer": _undo_lean_answer, "parser": _undo_parser,
          "ssewriter": _undo_sse_writer, "localsearch": _undo_local_search,
-         "tokencallbacks": _undo_text_run, "turntask": _undo_turn_reader}
+         "tokencallbacks": _undo_text_run, "turntask": _undo_turn_reader,
+         "httpcore": _undo_aiohttp}
 
 
 def apply(names: str) -> list[str]:
@@ -225,6 +243,9 @@ def apply(names: str) -> list[str]:
 
 
 if __name__ == "__main__":
+    # As server.py does at its top, and before a lever's undo imports numpy (through qdrant-client,
+    # say): the app always keeps BLAS on the calling thread, so a what-if must too.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     print(f"what-if fixes: {apply(os.environ.get('BENCH_WHATIF_FIXES', DEFAULT))}",
           file=sys.stderr)
     import server
