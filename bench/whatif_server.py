@@ -1,10 +1,8 @@
 """What-if launcher (bench only, never deployed): `python server.py` with proposed fixes applied
 first, so a benchmark can show the gain before anyone changes the app.
 
-All three fixes below have since landed in the app (server.py sets OPENBLAS_NUM_THREADS,
-clients/patches/cohere_stream_events.py caches the stream parsing, clients/cohere_http.py shares
-a large connection pool), so
-run_all no longer runs what-if passes; the launcher stays for trying the next proposal.
+The three fixes below have landed in the app (server.py, clients/patches/cohere_stream_events.py,
+clients/cohere_http.py), so run_all runs no what-if passes; the launcher stays for the next one.
 
 BENCH_WHATIF_FIXES (comma-separated, default "blas,parse") picks them:
 
@@ -243,8 +241,7 @@ def apply(names: str) -> list[str]:
 
 
 if __name__ == "__main__":
-    # As server.py does at its top, and before a lever's undo imports numpy (through qdrant-client,
-    # say): the app always keeps BLAS on the calling thread, so a what-if must too.
+    # As server.py does, before a lever's undo imports numpy (through qdrant-client, say).
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     print(f"what-if fixes: {apply(os.environ.get('BENCH_WHATIF_FIXES', DEFAULT))}",
           file=sys.stderr)
