@@ -22,6 +22,14 @@ class RawHTTPServer:
     """An asyncio TCP server on 127.0.0.1 for transport tests; `async with` gives its base URL.
     Subclasses answer in `serve(reader, writer)`, once per connection (counted)."""
 
+    @staticmethod
+    async def read_request(reader: asyncio.StreamReader) -> bytes:
+        """The next request on the connection, read to the end of its body: the body."""
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                       if line.lower().startswith(b"content-length:")), 0)
+        return await reader.readexactly(length)
+
     def __init__(self) -> None:
         self.connections = 0
         self._server: asyncio.Server | None = None

@@ -67,12 +67,9 @@ async def test_an_sdk_without_the_httpx_client_argument_keeps_langchains_clients
 
 async def test_an_object_without_async_client_is_left_alone(warnings_seen):
     target = types.SimpleNamespace(client="its own")  # as if langchain-cohere renamed the field
-    http = cohere_http.pooled_http_client(4, 5.0)
-    try:
+    async with cohere_http.pooled_http_client(4, 5.0) as http:
         for _ in range(2):
             assert cohere_http.use_pooled_client(target, "co-key", None, 5.0, http) is False
-    finally:
-        await http.aclose()
     assert vars(target) == {"client": "its own"}
     assert len(warnings_seen()) == 1
 
@@ -88,10 +85,7 @@ class _HeldServer(RawHTTPServer):
 
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         while True:
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                           if line.lower().startswith(b"content-length:")), 0)
-            await reader.readexactly(length)
+            await self.read_request(reader)
             self.now += 1
             self.most = max(self.most, self.now)
             await asyncio.sleep(self.hold)
@@ -102,34 +96,24 @@ class _HeldServer(RawHTTPServer):
 
 async def test_the_shared_pool_holds_at_most_max_connections():
     server = _HeldServer(hold=0.2)
-    async with server as base:
-        http = cohere_http.pooled_http_client(2, 30.0)
-        try:
-            replies = await asyncio.gather(*(http.post(f"{base}/v1/embed", json={"n": n})
-                                             for n in range(5)))
-        finally:
-            await http.aclose()
+    async with server as base, cohere_http.pooled_http_client(2, 30.0) as http:
+        replies = await asyncio.gather(*(http.post(f"{base}/v1/embed", json={"n": n})
+                                         for n in range(5)))
     assert [r.text for r in replies] == ["ok"] * 5
     assert server.most == 2 and server.connections == 2  # the others waited for a connection
 
 
 async def test_a_slow_answer_is_a_read_timeout():
     async with _HeldServer(hold=0.8) as base:
-        http = cohere_http.pooled_http_client(2, 0.3)
-        try:
+        async with cohere_http.pooled_http_client(2, 0.3) as http:
             with pytest.raises(httpx.ReadTimeout):
                 await http.post(f"{base}/v1/rerank", json={})
-        finally:
-            await http.aclose()
         await asyncio.sleep(0.7)  # the server's answer, to a closed connection, ends its handler
 
 
 async def test_nothing_listening_is_a_connect_error():
     async with _HeldServer(hold=0) as base:
         pass  # closed: nothing listens on the port any more
-    http = cohere_http.pooled_http_client(2, 5.0)
-    try:
+    async with cohere_http.pooled_http_client(2, 5.0) as http:
         with pytest.raises(httpx.ConnectError):
             await http.post(f"{base}/v1/embed", json={})
-    finally:
-        await http.aclose()

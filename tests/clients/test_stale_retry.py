@@ -28,12 +28,7 @@ class DroppingServer(RawHTTPServer):
 
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         while True:
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = 0
-            for line in head.split(b"\r\n"):
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":")[1])
-            self.bodies.append(await reader.readexactly(length))
+            self.bodies.append(await self.read_request(reader))
             self.requests += 1
             if self.requests in self.drop:
                 return  # closed without a response
