@@ -19,6 +19,7 @@ import resource
 import statistics
 import subprocess
 import sys
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bench.harness import Bench
@@ -29,11 +30,22 @@ from bench.stats import table
 CLIENTS = ("httpx", "httpx-aiohttp", "aiohttp")
 BODY = {"model": "command-a-03-2025", "messages": [{"role": "user", "content": "hi"}],
         "stream": True}
+HEADERS = {"Authorization": f"Bearer {API_KEY}"}
 
 
 def _cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
+
+
+async def _spent(read_one: Callable[[], Awaitable[None]], answers: int) -> list[float]:
+    """CPU seconds of each of `answers` reads, after one discarded warm-up read."""
+    spent = []
+    for _ in range(answers + 1):
+        t0 = _cpu()
+        await read_one()
+        spent.append(_cpu() - t0)
+    return spent[1:]
 
 
 async def _read_httpx(url: str, answers: int, aiohttp_transport: bool) -> list[float]:
@@ -44,31 +56,25 @@ async def _read_httpx(url: str, answers: int, aiohttp_transport: bool) -> list[f
         from httpx_aiohttp import AiohttpTransport
 
         transport = AiohttpTransport()
-    headers = {"Authorization": f"Bearer {API_KEY}"}
     async with httpx.AsyncClient(timeout=60, transport=transport) as client:
-        spent = []
-        for _ in range(answers + 1):
-            t0 = _cpu()
-            async with client.stream("POST", url + "/v2/chat", json=BODY, headers=headers) as r:
+        async def read_one() -> None:
+            async with client.stream("POST", url + "/v2/chat", json=BODY, headers=HEADERS) as r:
                 async for _ in r.aiter_bytes():
                     pass
-            spent.append(_cpu() - t0)
-        return spent[1:]
+
+        return await _spent(read_one, answers)
 
 
 async def _read_aiohttp(url: str, answers: int) -> list[float]:
     import aiohttp
 
-    headers = {"Authorization": f"Bearer {API_KEY}"}
     async with aiohttp.ClientSession() as session:
-        spent = []
-        for _ in range(answers + 1):
-            t0 = _cpu()
-            async with session.post(url + "/v2/chat", json=BODY, headers=headers) as r:
+        async def read_one() -> None:
+            async with session.post(url + "/v2/chat", json=BODY, headers=HEADERS) as r:
                 async for _ in r.content.iter_any():
                     pass
-            spent.append(_cpu() - t0)
-        return spent[1:]
+
+        return await _spent(read_one, answers)
 
 
 def _child(client: str, url: str, answers: int) -> None:
