@@ -1,25 +1,33 @@
-"""Two retrieval ideas tried for issue 11 that are not settings, measured like bench/eval_served.py
-(same books, questions, scores; the served defaults otherwise). Neither was adopted: see
+"""Retrieval ideas tried for issue 11 that are not settings, measured like bench/eval_served.py
+(same books, questions, scores; the served defaults otherwise). None was adopted: see
 bench/RESULTS.md, "Retrieval, issue 11".
 
     python -m bench.eval_variants sparse-text   # what the lexical vector reads
     python -m bench.eval_variants page-boost    # page scores from several candidate chunks
+    python -m bench.eval_variants word-pairs    # adjacent word pairs in the lexical vector
+    python -m bench.eval_variants query-verbs   # the lexical query without "explain", "list"...
 
 `sparse-text`: the lexical vector of a chunk from its heading path + text (as shipped), from
 its text alone, or from the heading path twice + text (title words count double).
 `page-boost`: reorder the fused candidates by a page score (the page's best chunk plus alpha
 times its second best, or plus alpha times the sum of the others) before the page cap.
+`word-pairs`: every pair of adjacent kept words is a term of its own beside the words (BM25
+weights, Qdrant's IDF), the question's pairs weighted w against its words' 1 (w = 0 is the
+shipped search on the same collection): phrase matches count, as in sequential-dependence
+models. `query-verbs`: the question's instruction verbs (a list fixed before the run, not read
+off any question set) dropped from the lexical query.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 
 from langchain_core.documents import Document
 from langchain_qdrant import SparseVector
 
+import chains.retriever as retriever_module
 import clients.lexical as lexical
 from bench.eval.served import (
     DEPTH,
@@ -39,6 +47,10 @@ from bench.eval_served import (
 )
 
 _shipped = lexical.document_vector
+_shipped_query = lexical.query_vector
+PAIR_WEIGHTS = (0.0, 0.25, 0.5, 1.0)
+INSTRUCTION_VERBS = """explain describe discuss define list identify compare contrast outline
+summarize summarise state give briefly mention elaborate illustrate justify evaluate""".split()
 
 
 def _body_only(text: str) -> SparseVector:
@@ -56,6 +68,39 @@ SPARSE_TEXTS: dict[str, Callable[[str], SparseVector]] = {
     "text only": _body_only,
     "heading path twice + text": _path_twice,
 }
+def _pairs(words: list[str]) -> list[str]:
+    return [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+
+
+def _with_pairs(text: str) -> SparseVector:
+    """BM25 weights of the words and of their adjacent pairs (length: the words alone)."""
+    words = lexical.words(text)
+    counts = Counter(lexical.term_id(t) for t in words + _pairs(words))
+    norm = lexical.K1 * (1 - lexical.B + lexical.B * len(words) / lexical.AVG_WORDS)
+    indices = sorted(counts)
+    values = [counts[i] * (lexical.K1 + 1) / (counts[i] + norm) for i in indices]
+    return SparseVector(indices=indices, values=values)
+
+
+def _pair_query(weight: float) -> Callable[[str], SparseVector]:
+    def encode(text: str) -> SparseVector:
+        words = lexical.words(text)
+        terms = {lexical.term_id(w): 1.0 for w in words}
+        for pair in _pairs(words):
+            terms.setdefault(lexical.term_id(pair), weight)
+        indices = sorted(i for i in terms if terms[i])
+        return SparseVector(indices=indices, values=[terms[i] for i in indices])
+
+    return encode
+
+
+def _without_verbs(text: str) -> SparseVector:
+    drop = {lexical.term_id(w) for w in lexical.words(" ".join(INSTRUCTION_VERBS))}
+    vector = _shipped_query(text)
+    kept = [i for i in vector.indices if i not in drop] or list(vector.indices)
+    return SparseVector(indices=kept, values=[1.0] * len(kept))
+
+
 BOOSTS = (("none", 0.0), ("second", 0.5), ("second", 1.0), ("sum", 0.1), ("sum", 0.25),
           ("sum", 0.5))
 
@@ -103,17 +148,55 @@ def page_boost(embeddings: CachedEmbeddings) -> None:
             _print(corpus, f"{mode} {alpha}", reordered_scores(golds, ranked, served, deep))
 
 
+def _query_variants(book: IngestedBook, corpus: str, golds, encoders) -> None:
+    """Score the served search with each query encoder in turn on one ingested book."""
+    try:
+        for name, encode in encoders:
+            retriever_module.query_vector = encode  # what the served search calls
+            _print(corpus, name, Scores.of(golds, *served_rankings(book, golds, {})))
+    finally:
+        retriever_module.query_vector = _shipped_query
+
+
+def word_pairs(embeddings: CachedEmbeddings) -> None:
+    for corpus in BOOKS:
+        root, qfile = book_source(corpus)
+        lexical.document_vector = _with_pairs
+        try:
+            book = IngestedBook(root / "docs", embeddings)
+        finally:
+            lexical.document_vector = _shipped
+        try:
+            encoders = [(f"pairs w={w}", _pair_query(w)) for w in PAIR_WEIGHTS]
+            _query_variants(book, corpus, gold_questions(root, qfile), encoders)
+        finally:
+            book.close()
+
+
+def query_verbs(embeddings: CachedEmbeddings) -> None:
+    encoders = [("shipped", _shipped_query), ("no instruction verbs", _without_verbs)]
+    for corpus, _, golds, book in ingested_books(embeddings):
+        _query_variants(book, corpus, golds, encoders)
+
+
+EXPERIMENTS = {
+    "sparse-text": sparse_text,
+    "page-boost": page_boost,
+    "word-pairs": word_pairs,
+    "query-verbs": query_verbs,
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("experiment", choices=["sparse-text", "page-boost"])
+    p.add_argument("experiment", choices=list(EXPERIMENTS))
     args = p.parse_args(argv)
 
     cache = shipped_cache()
     try:
         print("| book | variant | hit@1 | hit@5 | MRR@20 | context recall |")
         print("|---|---|---|---|---|---|")
-        run = sparse_text if args.experiment == "sparse-text" else page_boost
-        run(CachedEmbeddings(cache, MODEL_ID))
+        EXPERIMENTS[args.experiment](CachedEmbeddings(cache, MODEL_ID))
     finally:
         cache.close()
     return 0

@@ -1,0 +1,129 @@
+"""A learned fusion tried for issue 11 and not adopted: logistic regression over cheap features
+of the candidates, trained on the development book, scored on the untouched sets.
+
+Per question the candidates are the dense top 50 and the lexical top 50 of the served
+collection (what the served search's two prefetches return). Features per chunk: its dense
+cosine and its BM25 score, each standardised over the question's candidates (`dbsf` is their
+plain sum, what Qdrant's DBSF does); the share of the question's words in the chunk's heading
+path; the cosine of the question with the heading path and with the page title (embedded by
+the same model); the best standardised dense score of the chunk's page; the share of the
+candidates from the chunk's page. The weights are fitted on `alinayasmeen` alone (its chunks
+labelled by whether their page answers the question), then every book is ranked by them and
+scored at page level (MRR@20 and hit@1, pages de-duplicated in rank order).
+
+    python -m bench.eval_fusion
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from qdrant_client import models
+
+from bench.eval.served import DEPTH, CachedEmbeddings, Gold, IngestedBook, page_order
+from bench.eval_served import MODEL_ID, ingested_books, shipped_cache
+from clients.lexical import query_vector, words
+
+CANDIDATES = 50
+TRAIN = "alinayasmeen"
+FEATURES = ("dense", "lexical", "heading words", "heading cosine", "title cosine", "page best",
+            "page share")
+TRIED = ((0, 1), (0, 1, 2), (0, 1, 3), (0, 1, 4), (0, 1, 5), (0, 1, 6), tuple(range(7)))
+Question = tuple[np.ndarray, np.ndarray, list[str], Gold]
+
+
+def _std(x: np.ndarray) -> np.ndarray:
+    spread = x.std()
+    return (x - x.mean()) / spread if spread > 0 else x * 0.0
+
+
+def _candidates(book: IngestedBook, vector: np.ndarray, text: str
+                ) -> tuple[list[models.ScoredPoint], list[models.ScoredPoint]]:
+    """(the dense top CANDIDATES, the lexical top CANDIDATES)."""
+    store = book.retriever().store
+    args = {"limit": CANDIDATES, "with_payload": True, "with_vectors": [store.vector_name]}
+    dense = book.client.query_points(
+        "eval", query=vector.tolist(), using=store.vector_name, **args).points
+    sparse = query_vector(text)
+    if not sparse.indices:
+        return dense, []
+    query = models.SparseVector(indices=sparse.indices, values=sparse.values)
+    return dense, book.client.query_points(
+        "eval", query=query, using=store.sparse_vector_name, **args).points
+
+
+def question(book: IngestedBook, emb: CachedEmbeddings, gold: Gold) -> Question:
+    """(features, labels, page per candidate, the question) for one question."""
+    store = book.retriever().store
+    vector = np.array(emb.embed_query(gold.q))
+    dense_top, lexical_top = _candidates(book, vector, gold.q)
+    lexical = {p.id: p.score for p in lexical_top}
+    unique = list({p.id: p for p in dense_top + lexical_top}.values())
+    meta = [p.payload["metadata"] for p in unique]
+    paths = [m["path"] for m in meta]
+    dense = _std(np.array([p.vector[store.vector_name] for p in unique]) @ vector)
+    asked = set(words(gold.q))
+    heads = [" > ".join(m["heading_path"]) for m in meta]
+    overlap = [len(asked & set(words(h))) / max(len(asked), 1) for h in heads]
+    head_cos = emb.cache.documents(heads) @ vector
+    title_cos = emb.cache.documents([m.get("title") or "" for m in meta]) @ vector
+    best: dict[str, float] = {}
+    for path, score in zip(paths, dense, strict=True):
+        best[path] = max(best.get(path, -9.0), score)
+    share = [paths.count(p) / len(paths) for p in paths]
+    columns = [dense, _std(np.array([lexical.get(p.id, 0.0) for p in unique])), overlap,
+               _std(head_cos), _std(title_cos), [best[p] for p in paths], share]
+    labels = np.array([p in gold.pages for p in paths], float)
+    return np.array(columns, float).T, labels, paths, gold
+
+
+def scores(questions: list[Question], weights: np.ndarray) -> tuple[float, float]:
+    """(MRR@20, hit@1) in percent of candidates ordered by features @ weights."""
+    mrr = hit1 = 0.0
+    for features, _, paths, gold in questions:
+        order = np.argsort(-(features @ weights), kind="stable")
+        pages = page_order([paths[i] for i in order])[:DEPTH]
+        rank = next((i for i, p in enumerate(pages, 1) if p in gold.pages), None)
+        mrr += 1 / rank if rank else 0.0
+        hit1 += rank == 1
+    n = max(len(questions), 1)
+    return 100 * mrr / n, 100 * hit1 / n
+
+
+def fit(questions: list[Question], columns: tuple[int, ...], l2: float = 0.1) -> np.ndarray:
+    """Logistic regression on the chosen columns by gradient descent; zero elsewhere."""
+    x = np.concatenate([q[0][:, columns] for q in questions])
+    x = np.c_[x, np.ones(len(x))]
+    y = np.concatenate([q[1] for q in questions])
+    w = np.zeros(x.shape[1])
+    for _ in range(3000):
+        p = 1 / (1 + np.exp(-(x @ w)))
+        w -= 0.1 * (x.T @ (p - y) / len(y) + l2 * np.r_[w[:-1], 0.0])
+    weights = np.zeros(len(FEATURES))
+    weights[list(columns)] = w[:-1]
+    return weights
+
+
+def main() -> int:
+    cache = shipped_cache()
+    emb = CachedEmbeddings(cache, MODEL_ID)
+    try:
+        books = {name: [question(book, emb, g) for g in golds]
+                 for name, _, golds, book in ingested_books(emb)}
+    finally:
+        cache.close()
+    print("| features (weights fitted on " + TRAIN + ") | "
+          + " | ".join(f"{b} MRR / hit@1" for b in books) + " |")
+    print("|---" * (len(books) + 1) + "|")
+    plain = np.zeros(len(FEATURES))
+    plain[:2] = 1.0
+    fitted = [("dbsf (dense + lexical, unfitted)", plain)] + [
+        (", ".join(f"{FEATURES[c]} {w:.2f}" for c in cols for w in [fit_w[c]]), fit_w)
+        for cols in TRIED for fit_w in [fit(books[TRAIN], cols)]]
+    for name, weights in fitted:
+        cells = " | ".join("{:.1f} / {:.1f}".format(*scores(qs, weights)) for qs in books.values())
+        print(f"| {name} | {cells} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
