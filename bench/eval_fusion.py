@@ -24,10 +24,12 @@ a three-way prefetch would serve.
 from __future__ import annotations
 
 import argparse
+from collections import Counter
 from itertools import combinations
 
 import numpy as np
 from langchain_core.documents import Document
+from langchain_qdrant import QdrantVectorStore
 from qdrant_client import models
 from qdrant_client.hybrid.fusion import distribution_based_score_fusion
 
@@ -38,7 +40,7 @@ from bench.eval.served import (
     CachedEmbeddings,
     Gold,
     IngestedBook,
-    page_order,
+    Scores,
     reordered_scores,
 )
 from bench.eval_served import MODEL_DIR, MODEL_ID, OUT, ingested_books, shipped_cache
@@ -49,7 +51,7 @@ TRAIN = "alinayasmeen"
 FEATURES = ("dense", "lexical", "heading words", "heading cosine", "title cosine", "page best",
             "page share")
 TRIED = ((0, 1), (0, 1, 2), (0, 1, 3), (0, 1, 4), (0, 1, 5), (0, 1, 6), tuple(range(7)))
-Question = tuple[np.ndarray, np.ndarray, list[str], Gold]
+Question = tuple[np.ndarray, np.ndarray, list[Document], Gold]  # features, labels, chunks
 
 
 def _std(x: np.ndarray) -> np.ndarray:
@@ -57,29 +59,28 @@ def _std(x: np.ndarray) -> np.ndarray:
     return (x - x.mean()) / spread if spread > 0 else x * 0.0
 
 
-def _candidates(book: IngestedBook, vector: np.ndarray, text: str
+def _candidates(store: QdrantVectorStore, vector: np.ndarray, text: str
                 ) -> tuple[list[models.ScoredPoint], list[models.ScoredPoint]]:
     """(the dense top CANDIDATES, the lexical top CANDIDATES)."""
-    store = book.retriever().store
+    client, name = store.client, store.collection_name
     args = {"limit": CANDIDATES, "with_payload": True, "with_vectors": [store.vector_name]}
-    dense = book.client.query_points(
-        "eval", query=vector.tolist(), using=store.vector_name, **args).points
+    dense = client.query_points(name, query=vector.tolist(), using=store.vector_name, **args)
     sparse = query_vector(text)
     if not sparse.indices:
-        return dense, []
+        return dense.points, []
     query = models.SparseVector(indices=sparse.indices, values=sparse.values)
-    return dense, book.client.query_points(
-        "eval", query=query, using=store.sparse_vector_name, **args).points
+    return dense.points, client.query_points(
+        name, query=query, using=store.sparse_vector_name, **args).points
 
 
-def question(book: IngestedBook, emb: CachedEmbeddings, gold: Gold) -> Question:
-    """(features, labels, page per candidate, the question) for one question."""
-    store = book.retriever().store
+def question(store: QdrantVectorStore, emb: CachedEmbeddings, gold: Gold) -> Question:
+    """(features, labels, the candidate chunks, the question) for one question."""
     vector = np.array(emb.embed_query(gold.q))
-    dense_top, lexical_top = _candidates(book, vector, gold.q)
+    dense_top, lexical_top = _candidates(store, vector, gold.q)
     lexical = {p.id: p.score for p in lexical_top}
     unique = list({p.id: p for p in dense_top + lexical_top}.values())
-    meta = [p.payload["metadata"] for p in unique]
+    chunks = [_document(p) for p in unique]
+    meta = [c.metadata for c in chunks]
     paths = [m["path"] for m in meta]
     dense = _std(np.array([p.vector[store.vector_name] for p in unique]) @ vector)
     asked = set(words(gold.q))
@@ -90,24 +91,27 @@ def question(book: IngestedBook, emb: CachedEmbeddings, gold: Gold) -> Question:
     best: dict[str, float] = {}
     for path, score in zip(paths, dense, strict=True):
         best[path] = max(best.get(path, -9.0), score)
-    share = [paths.count(p) / len(paths) for p in paths]
+    per_page = Counter(paths)
+    share = [per_page[p] / len(paths) for p in paths]
     columns = [dense, _std(np.array([lexical.get(p.id, 0.0) for p in unique])), overlap,
                _std(head_cos), _std(title_cos), [best[p] for p in paths], share]
     labels = np.array([p in gold.pages for p in paths], float)
-    return np.array(columns, float).T, labels, paths, gold
+    return np.array(columns, float).T, labels, chunks, gold
 
 
-def scores(questions: list[Question], weights: np.ndarray) -> tuple[float, float]:
-    """(MRR@20, hit@1) in percent of candidates ordered by features @ weights."""
-    mrr = hit1 = 0.0
-    for features, _, paths, gold in questions:
-        order = np.argsort(-(features @ weights), kind="stable")
-        pages = page_order([paths[i] for i in order])[:DEPTH]
-        rank = next((i for i, p in enumerate(pages, 1) if p in gold.pages), None)
-        mrr += 1 / rank if rank else 0.0
-        hit1 += rank == 1
-    n = max(len(questions), 1)
-    return 100 * mrr / n, 100 * hit1 / n
+class Book:
+    """One book's questions, and its retrievers at the served k and at DEPTH (to cut with)."""
+
+    def __init__(self, book: IngestedBook, emb: CachedEmbeddings, golds: list[Gold]) -> None:
+        self.served, self.deep = book.retriever(), book.retriever(retrieval_k=DEPTH)
+        self.questions = [question(self.served.store, emb, g) for g in golds]
+
+    def scores(self, weights: np.ndarray) -> Scores:
+        """The scores of the candidates ordered by features @ weights, cut as served."""
+        ranked = [[chunks[i] for i in np.argsort(-(features @ weights), kind="stable")]
+                  for features, _, chunks, _ in self.questions]
+        golds = [gold for *_, gold in self.questions]
+        return reordered_scores(golds, ranked, self.served, self.deep)
 
 
 def fit(questions: list[Question], columns: tuple[int, ...], l2: float = 0.1) -> np.ndarray:
@@ -124,10 +128,10 @@ def fit(questions: list[Question], columns: tuple[int, ...], l2: float = 0.1) ->
     return weights
 
 
-def _lists(book: IngestedBook, emb: CachedEmbeddings, e5: CachedEmbedder, gold: Gold,
+def _lists(store: QdrantVectorStore, emb: CachedEmbeddings, e5: CachedEmbedder, gold: Gold,
            chunks: list[models.Record], e5_docs: np.ndarray) -> dict[str, list]:
     """The three candidate lists of one question, as Qdrant's fusion takes them."""
-    dense, lexical = _candidates(book, np.array(emb.embed_query(gold.q)), gold.q)
+    dense, lexical = _candidates(store, np.array(emb.embed_query(gold.q)), gold.q)
     cosines = e5_docs @ e5.queries([gold.q])[0]
     top = np.argsort(-cosines, kind="stable")[:CANDIDATES]
     second = [models.ScoredPoint(id=chunks[i].id, version=0, score=float(cosines[i]))
@@ -148,8 +152,8 @@ def two_embedders() -> None:
             chunks = book.client.scroll("eval", limit=100_000, with_payload=True)[0]
             by_id = {c.id: c for c in chunks}
             e5_docs = e5.documents([c.payload["page_content"] for c in chunks])
-            lists = [_lists(book, emb, e5, g, chunks, e5_docs) for g in golds]
             served, deep = book.retriever(), book.retriever(retrieval_k=DEPTH)
+            lists = [_lists(served.store, emb, e5, g, chunks, e5_docs) for g in golds]
             for combo in combos:
                 ranked = [[_document(by_id[p.id]) for p in distribution_based_score_fusion(
                     [[p.model_copy() for p in q[k]] for k in combo], CANDIDATES)]
@@ -162,7 +166,7 @@ def two_embedders() -> None:
         e5.close()
 
 
-def _document(record: models.Record) -> Document:
+def _document(record: models.Record | models.ScoredPoint) -> Document:
     payload = record.payload or {}
     return Document(page_content=payload.get("page_content", ""),
                     metadata=dict(payload.get("metadata") or {}), id=str(record.id))
@@ -177,8 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     cache = shipped_cache()
     emb = CachedEmbeddings(cache, MODEL_ID)
     try:
-        books = {name: [question(book, emb, g) for g in golds]
-                 for name, _, golds, book in ingested_books(emb)}
+        books = {name: Book(book, emb, golds) for name, _, golds, book in ingested_books(emb)}
     finally:
         cache.close()
     print("| features (weights fitted on " + TRAIN + ") | "
@@ -186,12 +189,14 @@ def main(argv: list[str] | None = None) -> int:
     print("|---" * (len(books) + 1) + "|")
     plain = np.zeros(len(FEATURES))
     plain[:2] = 1.0
-    fitted = [("dbsf (dense + lexical, unfitted)", plain)] + [
-        (", ".join(f"{FEATURES[c]} {w:.2f}" for c in cols for w in [fit_w[c]]), fit_w)
-        for cols in TRIED for fit_w in [fit(books[TRAIN], cols)]]
+    fitted = [("dbsf (dense + lexical, unfitted)", plain)]
+    for columns in TRIED:
+        weights = fit(books[TRAIN].questions, columns)
+        fitted.append((", ".join(f"{FEATURES[c]} {weights[c]:.2f}" for c in columns), weights))
     for name, weights in fitted:
-        cells = " | ".join("{:.1f} / {:.1f}".format(*scores(qs, weights)) for qs in books.values())
-        print(f"| {name} | {cells} |", flush=True)
+        cells = [book.scores(weights) for book in books.values()]
+        row = " | ".join(f"{100 * sc.mrr:.1f} / {100 * sc.hit1:.1f}" for sc in cells)
+        print(f"| {name} | {row} |", flush=True)
     return 0
 
 

@@ -21,8 +21,9 @@ off any question set) dropped from the lexical query.
 from __future__ import annotations
 
 import argparse
-from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 from langchain_core.documents import Document
 from langchain_qdrant import SparseVector
@@ -32,6 +33,7 @@ import clients.lexical as lexical
 from bench.eval.served import (
     DEPTH,
     CachedEmbeddings,
+    Gold,
     IngestedBook,
     Scores,
     gold_questions,
@@ -68,6 +70,8 @@ SPARSE_TEXTS: dict[str, Callable[[str], SparseVector]] = {
     "text only": _body_only,
     "heading path twice + text": _path_twice,
 }
+
+
 def _pairs(words: list[str]) -> list[str]:
     return [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
 
@@ -75,11 +79,7 @@ def _pairs(words: list[str]) -> list[str]:
 def _with_pairs(text: str) -> SparseVector:
     """BM25 weights of the words and of their adjacent pairs (length: the words alone)."""
     words = lexical.words(text)
-    counts = Counter(lexical.term_id(t) for t in words + _pairs(words))
-    norm = lexical.K1 * (1 - lexical.B + lexical.B * len(words) / lexical.AVG_WORDS)
-    indices = sorted(counts)
-    values = [counts[i] * (lexical.K1 + 1) / (counts[i] + norm) for i in indices]
-    return SparseVector(indices=indices, values=values)
+    return lexical.term_weights(words + _pairs(words), len(words))
 
 
 def _pair_query(weight: float) -> Callable[[str], SparseVector]:
@@ -94,8 +94,13 @@ def _pair_query(weight: float) -> Callable[[str], SparseVector]:
     return encode
 
 
+@lru_cache(maxsize=1)
+def _verb_ids() -> frozenset[int]:
+    return frozenset(lexical.term_id(w) for w in lexical.words(" ".join(INSTRUCTION_VERBS)))
+
+
 def _without_verbs(text: str) -> SparseVector:
-    drop = {lexical.term_id(w) for w in lexical.words(" ".join(INSTRUCTION_VERBS))}
+    drop = _verb_ids()
     vector = _shipped_query(text)
     kept = [i for i in vector.indices if i not in drop] or list(vector.indices)
     return SparseVector(indices=kept, values=[1.0] * len(kept))
@@ -148,7 +153,12 @@ def page_boost(embeddings: CachedEmbeddings) -> None:
             _print(corpus, f"{mode} {alpha}", reordered_scores(golds, ranked, served, deep))
 
 
-def _query_variants(book: IngestedBook, corpus: str, golds, encoders) -> None:
+def _query_variants(
+    book: IngestedBook,
+    corpus: str,
+    golds: list[Gold],
+    encoders: Sequence[tuple[str, Callable[[str], SparseVector]]],
+) -> None:
     """Score the served search with each query encoder in turn on one ingested book."""
     try:
         for name, encode in encoders:

@@ -65,8 +65,14 @@ def term_id(word: str) -> int:
 
 def document_vector(text: str) -> SparseVector:
     """BM25 term weights of one chunk (without IDF, which Qdrant applies)."""
-    counts = Counter(term_id(w) for w in words(text))
-    length = sum(counts.values())
+    return term_weights(words(text))
+
+
+def term_weights(terms: list[str], length: int | None = None) -> SparseVector:
+    """BM25's saturated, length-normalised frequency of each term; `length` is the chunk's
+    length in words (by default, its number of terms)."""
+    counts = Counter(term_id(t) for t in terms)
+    length = len(terms) if length is None else length
     norm = K1 * (1 - B + B * length / AVG_WORDS)
     indices = sorted(counts)
     values = [counts[i] * (K1 + 1) / (counts[i] + norm) for i in indices]
